@@ -1,0 +1,1 @@
+"""The citizen side: channels and the conversation."""

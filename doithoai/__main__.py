@@ -1,0 +1,3 @@
+from doithoai.cli import app
+
+app(prog_name="doithoai")

@@ -1,0 +1,321 @@
+"""The `doithoai` command: thin wrappers that parse options, call one action, print in Vietnamese."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from doithoai.context import AppContext
+from storage import lifecycle, queries, reports
+from storage.actions import meetings as meeting_actions
+from storage.actions import replies, units
+from storage.errors import DomainError
+from storage.reach import Reach
+from storage.vnformat import LOCAL_TZ, vn_datetime, vn_int
+
+app = typer.Typer(help="doithoai: câu hỏi của người dân cho hội nghị tiếp xúc, đối thoại.", no_args_is_help=True)
+unit_app = typer.Typer(help="Đơn vị hành chính.", no_args_is_help=True)
+agency_app = typer.Typer(help="Cơ quan, đơn vị giải quyết.", no_args_is_help=True)
+meeting_app = typer.Typer(help="Hội nghị tiếp xúc, đối thoại.", no_args_is_help=True)
+question_app = typer.Typer(help="Câu hỏi, ý kiến, kiến nghị.", no_args_is_help=True)
+app.add_typer(unit_app, name="unit")
+app.add_typer(agency_app, name="agency")
+app.add_typer(meeting_app, name="meeting")
+app.add_typer(question_app, name="question")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _ctx() -> AppContext:
+    return AppContext()
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]Lỗi:[/red] {message}")
+    return typer.Exit(code)
+
+
+def _parse_when(value: str) -> datetime:
+    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value.strip(), fmt).replace(tzinfo=LOCAL_TZ)
+        except ValueError:
+            continue
+    raise _fail(f"Thời gian «{value}» không đúng dạng dd/mm/yyyy hh:mm.")
+
+
+@app.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    from storage.migrate import upgrade
+
+    ctx = _ctx()
+    upgrade(ctx.settings.database_url)
+    console.print("Đã khởi tạo cơ sở dữ liệu.")
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo data (a province, districts, communes, meetings, agencies, questions)."""
+    from doithoai.demo import load_demo
+    from storage.migrate import upgrade
+
+    ctx = _ctx()
+    upgrade(ctx.settings.database_url)
+    with ctx.transaction() as session:
+        codes = load_demo(session, ctx.analyzer)
+    console.print("Đã nạp dữ liệu mẫu. Các hội nghị:")
+    for title, code in codes.items():
+        console.print(f"  [bold]{code}[/bold]  {title}  —  {ctx.settings.public_url}/chat/{code}")
+    import importlib.util
+
+    if importlib.util.find_spec("doithoai.web_commands") is not None:
+        from doithoai.web_commands import demo_users  # type: ignore[import-not-found,unused-ignore]
+
+        demo_users(ctx)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    only: Annotated[str | None, typer.Option(help="Run only one part: web, bot or worker.")] = None,
+) -> None:
+    """Run the web console and web chat, the bots and the outbox worker in one process."""
+    from doithoai.runtime import run
+
+    if only not in (None, "web", "bot", "worker"):
+        raise _fail("--only nhận một trong: web, bot, worker.")
+    ctx = _ctx()
+    run(ctx, host or ctx.settings.host, port or ctx.settings.port, only)
+
+
+@unit_app.command("create")
+def unit_create(
+    code: Annotated[str, typer.Option(help="Short unique code, e.g. HG-PH.")],
+    name: Annotated[str, typer.Option(help="Name, e.g. 'Huyện Phụng Hiệp'.")],
+    level: Annotated[str, typer.Option(help="Level label: tỉnh, huyện, xã...")],
+    parent: Annotated[str | None, typer.Option(help="Code of the parent unit.")] = None,
+) -> None:
+    ctx = _ctx()
+    try:
+        with ctx.transaction() as session:
+            parent_id = units.get_unit_by_code(session, parent).id if parent else None
+            unit = units.create_unit(session, code=code, name=name, level=level, parent_id=parent_id)
+            console.print(f"Đã tạo đơn vị {unit.code} — {unit.name}.")
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+
+
+@unit_app.command("list")
+def unit_list() -> None:
+    ctx = _ctx()
+    with ctx.transaction() as session:
+        table = Table("Mã", "Tên", "Cấp")
+        for unit in queries.list_units(session, Reach.admin()):
+            table.add_row(unit.code, "  " * unit.depth + unit.name, unit.level)
+    console.print(table)
+
+
+@agency_app.command("create")
+def agency_create(
+    unit: Annotated[str, typer.Option(help="Code of the unit the agency belongs to.")],
+    name: Annotated[str, typer.Option(help="Name of the agency.")],
+) -> None:
+    ctx = _ctx()
+    try:
+        with ctx.transaction() as session:
+            agency = units.create_agency(session, unit_id=units.get_unit_by_code(session, unit).id, name=name)
+            console.print(f"Đã tạo cơ quan số {agency.id} — {agency.name}.")
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+
+
+@agency_app.command("list")
+def agency_list() -> None:
+    ctx = _ctx()
+    with ctx.transaction() as session:
+        table = Table("Số", "Cơ quan", "Đơn vị")
+        for agency in queries.list_agencies(session, Reach.admin()):
+            table.add_row(str(agency.id), agency.name, agency.unit.name)
+    console.print(table)
+
+
+@meeting_app.command("create")
+def meeting_create(
+    unit: Annotated[str, typer.Option(help="Code of the unit holding the meeting.")],
+    title: Annotated[str, typer.Option(help="Title of the meeting.")],
+    starts: Annotated[str, typer.Option(help="Date and time, dd/mm/yyyy hh:mm (local time).")],
+    chair: Annotated[str, typer.Option(help="Who chairs it.")] = "",
+    target_group: Annotated[str, typer.Option(help="Target group, e.g. 'Nông dân'.")] = "",
+    place: Annotated[str, typer.Option(help="Where it takes place.")] = "",
+    intake_until: Annotated[str | None, typer.Option(help="Questions accepted until, dd/mm/yyyy hh:mm.")] = None,
+    state: Annotated[str, typer.Option(help="planned, open, held or closed.")] = "open",
+) -> None:
+    ctx = _ctx()
+    try:
+        with ctx.transaction() as session:
+            meeting = meeting_actions.create_meeting(
+                session, unit_id=units.get_unit_by_code(session, unit).id, title=title,
+                starts_at=_parse_when(starts), chair=chair, target_group=target_group, place=place,
+                intake_until=_parse_when(intake_until) if intake_until else None, state=state,
+            )
+            console.print(f"Đã tạo hội nghị mã [bold]{meeting.code}[/bold]: {meeting.title}.")
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+
+
+@meeting_app.command("list")
+def meeting_list() -> None:
+    ctx = _ctx()
+    with ctx.transaction() as session:
+        table = Table("Mã", "Hội nghị", "Đơn vị", "Thời gian", "Trạng thái")
+        for m in queries.list_meetings(session, Reach.admin()):
+            table.add_row(m.code, m.title, m.unit.name, vn_datetime(m.starts_at), meeting_actions.STATE_LABELS[m.state])
+    console.print(table)
+
+
+@meeting_app.command("state")
+def meeting_state(
+    code: Annotated[str, typer.Argument(help="Meeting code.")],
+    state: Annotated[str, typer.Argument(help="planned, open, held or closed.")],
+    attendance: Annotated[int | None, typer.Option(help="Number of attendances, recorded afterwards.")] = None,
+) -> None:
+    """Move a meeting to another state and record its attendance."""
+    ctx = _ctx()
+    try:
+        with ctx.transaction() as session:
+            meeting = meeting_actions.get_meeting_by_code(session, code)
+            meeting_actions.set_meeting_state(session, meeting.id, state)
+            if attendance is not None:
+                meeting_actions.record_attendance(session, meeting.id, attendance)
+            console.print(f"Hội nghị {meeting.code}: {meeting_actions.STATE_LABELS[meeting.state]}.")
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+
+
+@question_app.command("list")
+def question_list(
+    meeting: Annotated[str | None, typer.Option(help="Meeting code.")] = None,
+    status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    ctx = _ctx()
+    with ctx.transaction() as session:
+        meeting_id = None
+        if meeting:
+            found = queries.get_meeting_by_code(session, meeting)
+            if found is None:
+                raise _fail(f"Không tìm thấy hội nghị mã «{meeting}».")
+            meeting_id = found.id
+        rows = queries.list_questions(session, Reach.admin(), meeting_id=meeting_id, status=status, limit=100_000)
+        if as_json:
+            for q in rows:
+                typer.echo(json.dumps({
+                    "ticket": q.ticket, "meeting": q.meeting.code, "text": q.original_text, "field": q.field,
+                    "suggested_field": q.suggested_field, "confidence": q.confidence, "status": q.status,
+                    "duplicate_of": q.duplicate_of.ticket if q.duplicate_of else None,
+                    "agency": q.agency.name if q.agency else None, "channel": q.channel,
+                    "created_at": q.created_at.isoformat(),
+                }, ensure_ascii=False))
+            return
+        table = Table("Mã", "Lĩnh vực", "Trạng thái", "Nội dung")
+        for q in rows:
+            table.add_row(q.ticket or "", q.field or "", lifecycle.label(q.status), q.original_text[:80])
+    console.print(table)
+
+
+@app.command("reply")
+def reply_cmd(
+    ticket: Annotated[str, typer.Argument(help="Ticket code, e.g. HG-2026-000123.")],
+    text: Annotated[str, typer.Option(help="The answer sent to the citizen(s).")],
+    status: Annotated[str | None, typer.Option(help="New status, e.g. resolved.")] = None,
+    author: Annotated[str, typer.Option(help="Who answers.")] = "cli",
+) -> None:
+    """Answer a question; every citizen asking the same thing receives it in their chat."""
+    ctx = _ctx()
+    try:
+        with ctx.transaction() as session:
+            question = queries.get_question_by_ticket(session, ticket, Reach.admin())
+            replies.reply(session, question.id, text, author=author, status=status)
+            n = queries.asker_count(session, question.duplicate_of_id or question.id)
+            console.print(f"Đã gửi trả lời cho câu hỏi {question.ticket} ({vn_int(n)} người hỏi).")
+    except DomainError as exc:
+        raise _fail(exc.message) from None
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file of historical questions.")],
+) -> None:
+    """Import historical questions; bad rows are reported by row number, good rows kept."""
+    from doithoai.importer import ImportFileError, count_rows, read_rows
+    from storage.actions.imports import import_rows
+
+    if not file.exists():
+        raise _fail(f"Không tìm thấy tệp {file}.")
+    ctx = _ctx()
+    errors: list[tuple[int, str]] = []
+    try:
+        total = count_rows(file)
+        with ctx.transaction() as session, Progress(console=err) as progress:
+            task = progress.add_task("Đang nhập", total=total)
+            result = import_rows(session, read_rows(file, errors), analyzer=ctx.analyzer,
+                                 progress=lambda: progress.advance(task))
+    except ImportFileError as exc:
+        raise _fail(str(exc)) from None
+    errors = sorted(errors + result.errors)
+    console.print(f"Đã nhập {vn_int(result.imported)} câu hỏi; {vn_int(len(errors))} dòng lỗi.")
+    for number, message in errors:
+        console.print(f"  Dòng {number}: {message}")
+    if errors:
+        raise typer.Exit(2)
+
+
+@app.command()
+def report(
+    unit: Annotated[str | None, typer.Option(help="Unit code (default: the top unit).")] = None,
+    year: Annotated[int | None, typer.Option(help="Only meetings of this year.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Print the per-level table: meetings, attendances, questions and their outcome."""
+    ctx = _ctx()
+    with ctx.transaction() as session:
+        if unit:
+            found = queries.get_unit_by_code(session, unit)
+        else:
+            roots = [u for u in queries.list_units(session, Reach.admin()) if u.parent_id is None]
+            found = roots[0] if roots else None
+        if found is None:
+            raise _fail("Không có đơn vị nào để lập báo cáo." if not unit else f"Không tìm thấy đơn vị «{unit}».")
+        start = datetime(year, 1, 1, tzinfo=LOCAL_TZ) if year else None
+        end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ) if year else None
+        result = reports.per_level(session, found, start=start, end=end)
+    if as_json:
+        typer.echo(json.dumps({"unit": result.unit_name, "rows": [r.as_dict() for r in result.rows],
+                               "total": result.total.as_dict()}, ensure_ascii=False))
+        return
+    table = Table(*reports.HEADERS, title=f"Kết quả tiếp xúc, đối thoại — {result.unit_name}")
+    for row in [*result.rows, result.total]:
+        table.add_row(*row.formatted())
+    console.print(table)
+
+
+def _register_optional() -> None:
+    import importlib
+    import importlib.util
+
+    for module in ("doithoai.nlp_commands", "doithoai.web_commands", "doithoai.bot_commands"):
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module).register(app)
+
+
+_register_optional()

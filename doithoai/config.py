@@ -1,0 +1,62 @@
+"""One Settings class: environment variables prefixed DOITHOAI_, and a .env file if present."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDERS = {"changeme", "change-me", "secret", "xxx", "your-token", "<token>"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOITHOAI_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///data/doithoai.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr | None = None
+    model_path: Path = Path("data/model/classifier.joblib")
+    fields_path: Path | None = None
+    upload_dir: Path = Path("data/uploads")
+    log_level: str = "INFO"
+
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_bot_username: str | None = None
+
+    zalo_token: SecretStr | None = None
+    zalo_base_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: SecretStr | None = None
+    zalo_bot_link: str | None = None
+
+    outbox_max_attempts: int = 8
+    outbox_poll_seconds: float = 1.0
+    telegram_rate_per_second: float = 30.0
+    telegram_rate_per_chat: float = 1.0
+    zalo_rate_per_second: float = 20.0
+    flood_max_questions: int = 10
+    flood_window_minutes: int = 10
+    question_join_seconds: float = 0.0
+    max_attachment_bytes: int = 10 * 1024 * 1024
+
+    @field_validator("telegram_token", "zalo_token", "secret_key", "telegram_webhook_secret",
+                     "zalo_webhook_secret")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:
+            raise ValueError("this is a placeholder, not a real secret; set the real value or unset it")
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

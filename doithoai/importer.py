@@ -1,0 +1,82 @@
+"""Reads CSV and XLSX files of historical questions into ImportRow records."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from storage.actions.imports import ImportRow
+from storage.vnformat import LOCAL_TZ
+
+COLUMNS = {
+    "meeting_code": ("meeting_code", "meeting", "ma_hoi_nghi", "mã hội nghị"),
+    "text": ("text", "question", "noi_dung", "nội dung"),
+    "field": ("field", "linh_vuc", "lĩnh vực"),
+    "status": ("status", "trang_thai", "trạng thái"),
+    "created_at": ("created_at", "date", "ngay", "ngày"),
+    "answer": ("answer", "tra_loi", "trả lời"),
+}
+
+
+class ImportFileError(Exception):
+    pass
+
+
+def _parse_date(value: object) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
+    text = str(value).strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=LOCAL_TZ)
+        except ValueError:
+            continue
+    raise ValueError(f"ngày «{text}» không đúng dạng dd/mm/yyyy")
+
+
+def _records(path: Path) -> Iterator[dict[str, object]]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            yield from csv.DictReader(fh)
+    elif suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True, data_only=True)
+        rows = wb.active.iter_rows(values_only=True) if wb.active is not None else iter(())
+        header = [str(h or "").strip() for h in next(rows, ())]
+        for values in rows:
+            yield dict(zip(header, values, strict=False))
+    else:
+        raise ImportFileError(f"Chỉ nhận tệp .csv hoặc .xlsx, không nhận «{path.suffix}».")
+
+
+def count_rows(path: Path) -> int:
+    return sum(1 for _ in _records(path))
+
+
+def read_rows(path: Path, errors: list[tuple[int, str]]) -> Iterator[ImportRow]:
+    """Rows numbered as in the spreadsheet (the header is row 1); unreadable ones go to `errors`."""
+    for number, record in enumerate(_records(path), start=2):
+        lowered = {str(k).strip().lower(): v for k, v in record.items() if k is not None}
+        values: dict[str, object] = {}
+        for name, aliases in COLUMNS.items():
+            values[name] = next((lowered[a] for a in aliases if a in lowered), None)
+        try:
+            created = _parse_date(values["created_at"])
+        except ValueError as exc:
+            errors.append((number, str(exc)))
+            continue
+        yield ImportRow(
+            number=number,
+            meeting_code=str(values["meeting_code"] or "").strip(),
+            text=str(values["text"] or ""),
+            field=(str(values["field"]).strip() or None) if values["field"] else None,
+            status=(str(values["status"]).strip() or None) if values["status"] else None,
+            created_at=created,
+            answer=str(values["answer"]) if values["answer"] else None,
+        )

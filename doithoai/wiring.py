@@ -1,0 +1,36 @@
+"""Puts the parts together: the NLP package behind storage's Analyzer protocol, engines, sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+
+from nlp import classify, duplicates, normalize
+from storage.analysis import Analysis
+
+
+class NlpAnalyzer:
+    """Normalise, classify and find similar questions with the trained model."""
+
+    def __init__(self, model_path: Path, fields_path: Path | None = None) -> None:
+        self.classifier = classify.load_or_train(model_path, fields_path=fields_path)
+
+    def analyze(self, text: str) -> Analysis:
+        normalized = normalize.normalize(text)
+        prediction = self.classifier.predict(text)
+        return Analysis(
+            normalized=normalized,
+            search_text=normalize.strip_diacritics(normalized),
+            field=prediction.field,
+            confidence=prediction.confidence,
+            alternatives=list(prediction.alternatives),
+            needs_review=prediction.needs_review,
+        )
+
+    def find_similar(
+        self, text: str, candidates: Sequence[tuple[Hashable, str]]
+    ) -> list[tuple[Hashable, float]]:
+        return duplicates.find_similar(text, candidates)
+
+    def search_form(self, text: str) -> str:
+        return normalize.strip_diacritics(normalize.normalize(text))

@@ -1,0 +1,86 @@
+"""Citizens: identity per channel, consent, optional details, erasure on request."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.clock import utcnow
+from storage.errors import NotFound
+from storage.models import Citizen, Conversation, Question, StatusEvent
+
+
+def get_or_create_citizen(session: Session, *, channel: str, channel_user_id: str, chat_id: str) -> Citizen:
+    stmt = select(Citizen).where(Citizen.channel == channel, Citizen.channel_user_id == channel_user_id)
+    citizen = session.scalars(stmt).first()
+    if citizen is not None:
+        if citizen.chat_id != chat_id:
+            citizen.chat_id = chat_id
+        return citizen
+    citizen = Citizen(channel=channel, channel_user_id=channel_user_id, chat_id=chat_id)
+    try:
+        with session.begin_nested():
+            session.add(citizen)
+            session.flush()
+    except IntegrityError:
+        citizen = session.scalars(stmt).one()
+    return citizen
+
+
+def give_consent(session: Session, citizen_id: int) -> Citizen:
+    citizen = _get(session, citizen_id)
+    citizen.consent_at = utcnow()
+    citizen.erased_at = None
+    session.flush()
+    return citizen
+
+
+def update_details(
+    session: Session,
+    citizen_id: int,
+    *,
+    name: str | None = None,
+    phone: str | None = None,
+    locality: str | None = None,
+    locality_unit_id: int | None = None,
+) -> Citizen:
+    """Personal details are kept only with consent."""
+    citizen = _get(session, citizen_id)
+    if citizen.consent_at is None:
+        return citizen
+    if name is not None:
+        citizen.name = name.strip()[:200] or None
+    if phone is not None:
+        citizen.phone = phone
+    if locality is not None:
+        citizen.locality = locality.strip()[:300] or None
+    if locality_unit_id is not None:
+        citizen.locality_unit_id = locality_unit_id
+    session.flush()
+    return citizen
+
+
+def erase_citizen(session: Session, citizen_id: int, *, actor: str = "citizen") -> Citizen:
+    """Delete personal data; questions stay, anonymised. The chat id stays to deliver answers."""
+    citizen = _get(session, citizen_id)
+    citizen.name = None
+    citizen.phone = None
+    citizen.locality = None
+    citizen.locality_unit_id = None
+    citizen.consent_at = None
+    citizen.erased_at = utcnow()
+    for qid in session.scalars(select(Question.id).where(Question.citizen_id == citizen.id)):
+        session.add(StatusEvent(question_id=qid, kind="erase", actor=actor, note="Xóa dữ liệu cá nhân"))
+    conv = session.get(Conversation, citizen.id)
+    if conv is not None:
+        conv.data = {}
+    session.flush()
+    return citizen
+
+
+def _get(session: Session, citizen_id: int) -> Citizen:
+    citizen = session.get(Citizen, citizen_id)
+    if citizen is None:
+        raise NotFound(f"Không tìm thấy công dân số {citizen_id}.")
+    return citizen

@@ -1,0 +1,56 @@
+"""What the actions need from text analysis, as a protocol the composition root fills in.
+
+storage imports nothing from the rest of the project; `doithoai.wiring` plugs the `nlp`
+package in here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Analysis:
+    normalized: str
+    search_text: str
+    field: str | None = None
+    confidence: float | None = None
+    alternatives: list[tuple[str, float]] = dataclasses.field(default_factory=list)
+    needs_review: bool = True
+
+
+class Analyzer(Protocol):
+    def analyze(self, text: str) -> Analysis: ...
+
+    def find_similar(
+        self, text: str, candidates: Sequence[tuple[Hashable, str]]
+    ) -> list[tuple[Hashable, float]]: ...
+
+    def search_form(self, text: str) -> str: ...
+
+
+def fold(text: str) -> str:
+    """Lowercase, diacritic-free form used for search when no analyzer is wired."""
+    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return " ".join("".join(c for c in text if unicodedata.category(c) != "Mn").split())
+
+
+class PlainAnalyzer:
+    """Keeps text as typed and suggests no field: everything goes to review."""
+
+    def analyze(self, text: str) -> Analysis:
+        clean = " ".join(text.split())
+        return Analysis(normalized=clean, search_text=fold(clean))
+
+    def find_similar(
+        self, text: str, candidates: Sequence[tuple[Hashable, str]]
+    ) -> list[tuple[Hashable, float]]:
+        folded = fold(text)
+        return [(cid, 1.0) for cid, other in candidates if fold(other) == folded]
+
+    def search_form(self, text: str) -> str:
+        return fold(text)

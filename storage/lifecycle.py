@@ -1,0 +1,65 @@
+"""Question statuses and the moves allowed between them, enforced in this one place."""
+
+from __future__ import annotations
+
+from storage.errors import ForbiddenMove
+
+RECEIVED = "received"
+TRIAGED = "triaged"
+ASSIGNED = "assigned"
+IN_PROGRESS = "in_progress"
+RESOLVED = "resolved"
+UNRESOLVED = "unresolved"
+ESCALATED = "escalated"
+REJECTED = "rejected"
+WITHDRAWN = "withdrawn"
+
+STATUSES: tuple[str, ...] = (
+    RECEIVED, TRIAGED, ASSIGNED, IN_PROGRESS, RESOLVED, UNRESOLVED, ESCALATED, REJECTED, WITHDRAWN,
+)
+
+LABELS: dict[str, str] = {
+    RECEIVED: "Đã tiếp nhận",
+    TRIAGED: "Đã phân loại",
+    ASSIGNED: "Đã giao cơ quan",
+    IN_PROGRESS: "Đang thực hiện",
+    RESOLVED: "Đã giải quyết",
+    UNRESOLVED: "Giải quyết chưa xong",
+    ESCALATED: "Chuyển lên cấp trên",
+    REJECTED: "Không tiếp nhận",
+    WITHDRAWN: "Đã rút",
+}
+
+_OUTCOMES = {RESOLVED, UNRESOLVED, ESCALATED}
+
+ALLOWED: dict[str, frozenset[str]] = {
+    RECEIVED: frozenset({TRIAGED, REJECTED, WITHDRAWN}),
+    TRIAGED: frozenset({ASSIGNED, REJECTED, WITHDRAWN} | _OUTCOMES),
+    ASSIGNED: frozenset({IN_PROGRESS, TRIAGED, WITHDRAWN} | _OUTCOMES),
+    IN_PROGRESS: frozenset(_OUTCOMES),
+    UNRESOLVED: frozenset({IN_PROGRESS, ASSIGNED, RESOLVED, ESCALATED}),
+    # An escalated question waits in the parent unit's queue, which takes it up from there.
+    ESCALATED: frozenset({TRIAGED, ASSIGNED, IN_PROGRESS, RESOLVED, UNRESOLVED, ESCALATED}),
+    RESOLVED: frozenset(),
+    REJECTED: frozenset(),
+    WITHDRAWN: frozenset(),
+}
+
+# Waiting for an organiser at the unit that holds the question.
+QUEUE_STATUSES: tuple[str, ...] = (RECEIVED, TRIAGED, ESCALATED)
+OPEN_STATUSES: tuple[str, ...] = (RECEIVED, TRIAGED, ASSIGNED, IN_PROGRESS, UNRESOLVED, ESCALATED)
+CLOSED_STATUSES: tuple[str, ...] = (RESOLVED, REJECTED, WITHDRAWN)
+
+
+def label(status: str) -> str:
+    return LABELS.get(status, status)
+
+
+def check_move(current: str, new: str) -> None:
+    """Raise ForbiddenMove unless `current -> new` is an allowed move."""
+    if new not in ALLOWED:
+        raise ForbiddenMove(f"Trạng thái không hợp lệ: «{new}».", code="unknown_status")
+    if new not in ALLOWED.get(current, frozenset()):
+        raise ForbiddenMove(
+            f"Không thể chuyển từ «{label(current)}» sang «{label(new)}».",
+        )

@@ -1,0 +1,35 @@
+"""Messages that actions put in the outbox for citizens: Vietnamese, short, polite."""
+
+from __future__ import annotations
+
+from storage import lifecycle
+
+
+def status_changed(ticket: str, status: str, note: str | None = None) -> str:
+    text = f"Câu hỏi mã {ticket} của anh/chị đã chuyển sang trạng thái: {lifecycle.label(status)}."
+    if note:
+        text += f"\nGhi chú: {note}"
+    return text
+
+
+def answered(ticket: str, answer: str, status: str | None) -> str:
+    text = f"Trả lời câu hỏi mã {ticket}:\n{answer}"
+    if status:
+        text += f"\n\nTrạng thái: {lifecycle.label(status)}."
+    return text + "\nCảm ơn anh/chị đã gửi ý kiến."
+
+
+def escalated(ticket: str, unit_name: str) -> str:
+    return (
+        f"Câu hỏi mã {ticket} của anh/chị đã được chuyển lên {unit_name} để xem xét, giải quyết. "
+        "Anh/chị sẽ nhận được trả lời tại đây."
+    )
+
+
+def rejected(ticket: str, reason: str) -> str:
+    return f"Câu hỏi mã {ticket} không được tiếp nhận. Lý do: {reason}"
+
+
+NOTIFY_STATUSES = frozenset(
+    {lifecycle.IN_PROGRESS, lifecycle.RESOLVED, lifecycle.UNRESOLVED, lifecycle.ASSIGNED}
+)

@@ -1,0 +1,157 @@
+"""Claiming work safely with several processes: SKIP LOCKED on PostgreSQL.
+
+On SQLite there is a single writer: the UPDATE inside the claiming transaction serialises
+claims, so the same row cannot be claimed twice there either.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, Subquery, func, or_, select
+from sqlalchemy.orm import Session
+
+from storage import lifecycle
+from storage.clock import utcnow
+from storage.models import Meeting, Outbox, Question, Unit
+
+MAX_ATTEMPTS = 8
+
+
+def _lockable(session: Session, stmt: Select[int]) -> Select[int]:
+    if session.get_bind().dialect.name == "postgresql":
+        return stmt.with_for_update(skip_locked=True)
+    return stmt
+
+
+def asker_counts() -> Subquery:
+    """Subquery: question id -> how many questions (itself + duplicates) ask the same thing."""
+    return (
+        select(Question.duplicate_of_id.label("qid"), func.count().label("n"))
+        .where(Question.duplicate_of_id.is_not(None))
+        .group_by(Question.duplicate_of_id)
+        .subquery()
+    )
+
+
+def queue_statement(unit_path: str, include_below: bool = True) -> Select[Question]:
+    """Questions waiting at a unit: by meeting date, then number of askers, then age."""
+    dup = asker_counts()
+    units = select(Unit.id).where(Unit.path.startswith(unit_path) if include_below else Unit.path == unit_path)
+    return (
+        select(Question)
+        .join(Meeting, Meeting.id == Question.meeting_id)
+        .outerjoin(dup, dup.c.qid == Question.id)
+        .where(
+            Question.unit_id.in_(units),
+            Question.status.in_(lifecycle.QUEUE_STATUSES),
+            Question.duplicate_of_id.is_(None),
+        )
+        .order_by(Meeting.starts_at, func.coalesce(dup.c.n, 0).desc(), Question.created_at, Question.id)
+    )
+
+
+def claim_questions(
+    session: Session, unit_path: str, worker: str, *, limit: int = 10, lease: timedelta = timedelta(minutes=15)
+) -> list[Question]:
+    """Claim up to `limit` queue items no one else holds; the caller's transaction commits the claim."""
+    now = utcnow()
+    ids_stmt = (
+        select(Question.id)
+        .where(
+            Question.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit_path))),
+            Question.status.in_(lifecycle.QUEUE_STATUSES),
+            Question.duplicate_of_id.is_(None),
+            or_(Question.claimed_until.is_(None), Question.claimed_until < now),
+        )
+        .order_by(Question.created_at, Question.id)
+        .limit(limit)
+    )
+    ids = list(session.scalars(_lockable(session, ids_stmt)))
+    if not ids:
+        return []
+    rows = list(session.scalars(select(Question).where(Question.id.in_(ids)).order_by(Question.id)))
+    for row in rows:
+        row.claimed_by = worker
+        row.claimed_until = now + lease
+    session.flush()
+    return rows
+
+
+def claim_outbox(
+    session: Session,
+    *,
+    limit: int = 50,
+    lease: timedelta = timedelta(minutes=2),
+    channels: tuple[str, ...] | None = None,
+    now: datetime | None = None,
+) -> list[Outbox]:
+    """Claim due outbox rows for sending; each claim counts as one attempt."""
+    now = now or utcnow()
+    stmt = (
+        select(Outbox.id)
+        .where(
+            Outbox.status == "pending",
+            Outbox.next_attempt_at <= now,
+            or_(Outbox.locked_until.is_(None), Outbox.locked_until < now),
+        )
+        .order_by(Outbox.next_attempt_at, Outbox.id)
+        .limit(limit)
+    )
+    if channels:
+        stmt = stmt.where(Outbox.channel.in_(channels))
+    ids = list(session.scalars(_lockable(session, stmt)))
+    if not ids:
+        return []
+    rows = list(session.scalars(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)))
+    for row in rows:
+        row.locked_until = now + lease
+        row.attempts += 1
+    session.flush()
+    return rows
+
+
+def mark_delivered(session: Session, outbox_id: int) -> None:
+    row = session.get(Outbox, outbox_id)
+    if row is None or row.status == "sent":
+        return
+    row.status = "sent"
+    row.delivered_at = utcnow()
+    row.locked_until = None
+    row.last_error = None
+    session.flush()
+
+
+def mark_failed(
+    session: Session,
+    outbox_id: int,
+    error: str,
+    *,
+    retry_after: float | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+    permanent: bool = False,
+) -> None:
+    """Record a failed attempt: retry with exponential backoff, or give up after `max_attempts`."""
+    row = session.get(Outbox, outbox_id)
+    if row is None or row.status == "sent":
+        return
+    row.last_error = error[:1000]
+    row.locked_until = None
+    if permanent or row.attempts >= max_attempts:
+        row.status = "failed"
+    else:
+        delay = retry_after if retry_after is not None else min(2 ** row.attempts, 3600)
+        row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    session.flush()
+
+
+def retry_outbox(session: Session, outbox_id: int) -> None:
+    """An organiser asks to try a failed message again."""
+    row = session.get(Outbox, outbox_id)
+    if row is None or row.status == "sent":
+        return
+    row.status = "pending"
+    row.attempts = 0
+    row.next_attempt_at = utcnow()
+    row.locked_until = None
+    session.flush()

@@ -1,0 +1,154 @@
+"""The seed's tables, computed from the data: per level, per field, per agency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from storage import lifecycle
+from storage.models import Agency, Meeting, Question, Unit
+from storage.vnformat import vn_int, vn_pct
+
+HELD_STATES = ("held", "closed")
+COUNTED_OUT = (lifecycle.REJECTED, lifecycle.WITHDRAWN)
+
+
+@dataclass
+class Row:
+    label: str
+    meetings: int = 0
+    attendances: int = 0
+    questions: int = 0
+    resolved: int = 0
+    in_progress: int = 0
+    unresolved: int = 0
+    escalated: int = 0
+    pending: int = 0
+
+    @property
+    def rate(self) -> str:
+        return vn_pct(self.resolved, self.questions)
+
+    def add(self, other: Row) -> None:
+        for name in ("meetings", "attendances", "questions", "resolved", "in_progress", "unresolved",
+                     "escalated", "pending"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "label": self.label, "meetings": self.meetings, "attendances": self.attendances,
+            "questions": self.questions, "resolved": self.resolved, "in_progress": self.in_progress,
+            "unresolved": self.unresolved, "escalated": self.escalated, "pending": self.pending,
+            "resolved_rate": self.rate,
+        }
+
+    def formatted(self) -> list[str]:
+        return [self.label] + [vn_int(getattr(self, n)) for n in (
+            "meetings", "attendances", "questions", "resolved", "in_progress", "unresolved", "escalated",
+            "pending")] + [self.rate]
+
+
+HEADERS = ["Cấp", "Hội nghị", "Lượt người dự", "Ý kiến, kiến nghị", "Đã giải quyết", "Đang thực hiện",
+           "Giải quyết chưa xong", "Chuyển lên cấp trên", "Chưa xử lý", "Tỷ lệ giải quyết"]
+
+
+@dataclass
+class LevelReport:
+    unit_name: str
+    rows: list[Row] = field(default_factory=list)
+    total: Row = field(default_factory=lambda: Row("Tổng cộng"))
+
+
+def _bucket(status: str) -> str | None:
+    if status == lifecycle.RESOLVED:
+        return "resolved"
+    if status in (lifecycle.ASSIGNED, lifecycle.IN_PROGRESS):
+        return "in_progress"
+    if status == lifecycle.UNRESOLVED:
+        return "unresolved"
+    if status == lifecycle.ESCALATED:
+        return "escalated"
+    if status in (lifecycle.RECEIVED, lifecycle.TRIAGED):
+        return "pending"
+    return None
+
+
+def per_level(
+    session: Session, unit: Unit, *, start: datetime | None = None, end: datetime | None = None
+) -> LevelReport:
+    """Meetings of `unit` and everything below, one row per level (the meeting's unit level).
+
+    An escalated question counts where it was raised, as "chuyển lên cấp trên", like the seed.
+    Questions still waiting for triage are shown as "chưa xử lý", so every row adds up.
+    """
+    meeting_filter = [Unit.path.startswith(unit.path)]
+    if start is not None:
+        meeting_filter.append(Meeting.starts_at >= start)
+    if end is not None:
+        meeting_filter.append(Meeting.starts_at < end)
+    levels = session.execute(
+        select(Unit.level, func.min(Unit.depth)).where(Unit.path.startswith(unit.path)).group_by(Unit.level)
+    ).all()
+    rows = {level: Row(level.capitalize()) for level, _ in sorted(levels, key=lambda r: (r[1], r[0]))}
+    meeting_rows = session.execute(
+        select(Unit.level, func.count(Meeting.id), func.coalesce(func.sum(Meeting.attendance), 0))
+        .join(Unit, Unit.id == Meeting.unit_id)
+        .where(*meeting_filter, Meeting.state.in_(HELD_STATES))
+        .group_by(Unit.level)
+    ).all()
+    for level, count, attendance in meeting_rows:
+        rows[level].meetings = int(count)
+        rows[level].attendances = int(attendance or 0)
+    question_rows = session.execute(
+        select(Unit.level, Question.status, func.count(Question.id))
+        .join(Meeting, Meeting.id == Question.meeting_id)
+        .join(Unit, Unit.id == Meeting.unit_id)
+        .where(*meeting_filter, Question.status.not_in(COUNTED_OUT))
+        .group_by(Unit.level, Question.status)
+    ).all()
+    for level, status, count in question_rows:
+        row = rows[level]
+        row.questions += int(count)
+        bucket = _bucket(status)
+        if bucket:
+            setattr(row, bucket, getattr(row, bucket) + int(count))
+    report = LevelReport(unit_name=unit.name, rows=list(rows.values()))
+    for row in report.rows:
+        report.total.add(row)
+    return report
+
+
+def per_field(session: Session, unit: Unit) -> list[tuple[str, int, int]]:
+    """(field, questions, resolved) for questions of meetings of `unit` and below."""
+    field_col = func.coalesce(Question.confirmed_field, Question.suggested_field, "khac")
+    rows = session.execute(
+        select(field_col, func.count(Question.id), _resolved_sum())
+        .join(Meeting, Meeting.id == Question.meeting_id)
+        .join(Unit, Unit.id == Meeting.unit_id)
+        .where(Unit.path.startswith(unit.path), Question.status.not_in(COUNTED_OUT))
+        .group_by(field_col)
+        .order_by(func.count(Question.id).desc())
+    ).all()
+    return [(str(f), int(n), int(r or 0)) for f, n, r in rows]
+
+
+def per_agency(session: Session, unit: Unit) -> list[tuple[str, int, int]]:
+    """(agency, assigned questions, resolved) for agencies of `unit` and below."""
+    rows = session.execute(
+        select(Agency.name, func.count(Question.id),
+               _resolved_sum())
+        .join(Question, Question.agency_id == Agency.id)
+        .join(Unit, Unit.id == Agency.unit_id)
+        .where(Unit.path.startswith(unit.path))
+        .group_by(Agency.name)
+        .order_by(Agency.name)
+    ).all()
+    return [(str(a), int(n), int(r or 0)) for a, n, r in rows]
+
+
+def _resolved_sum() -> Any:
+    return func.sum(case((Question.status == lifecycle.RESOLVED, 1), else_=0))

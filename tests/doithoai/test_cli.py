@@ -1,0 +1,75 @@
+"""The CLI end to end on a SQLite file: init-db, units, meetings, import, reply, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from doithoai.cli import app
+from doithoai.config import get_settings
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("DOITHOAI_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("DOITHOAI_MODEL_PATH", str(tmp_path / "model.joblib"))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    assert runner.invoke(app, ["init-db"]).exit_code == 0
+    yield runner
+    get_settings.cache_clear()
+
+
+def run(cli: CliRunner, *args: str) -> str:
+    result = cli.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_units_meetings_import_reply_report(cli: CliRunner, tmp_path: Path) -> None:
+    run(cli, "unit", "create", "--code", "HG", "--name", "Tỉnh Hậu Giang", "--level", "tỉnh")
+    run(cli, "unit", "create", "--code", "PH", "--name", "Huyện Phụng Hiệp", "--level", "huyện", "--parent", "HG")
+    run(cli, "agency", "create", "--unit", "PH", "--name", "Phòng Kinh tế")
+    out = run(cli, "meeting", "create", "--unit", "PH", "--title", "Đối thoại với nông dân",
+              "--starts", "20/01/2026 08:00", "--state", "open")
+    code = out.split("mã ")[1].split(":")[0].strip()
+    assert "Huyện Phụng Hiệp" in run(cli, "unit", "list")
+    csv_file = tmp_path / "old.csv"
+    csv_file.write_text(
+        "meeting_code,text,field,status,created_at\n"
+        f"{code},Đường ấp 3 hư nặng,giao_thong,received,05/01/2026\n"
+        f"{code},,giao_thong,received,05/01/2026\n"
+        f"{code},Mất điện,dien,resolved,32/01/2026\n"
+        f"{code},Nước sạch ấp 5,nuoc_sach,in_progress,06/01/2026\n",
+        encoding="utf-8",
+    )
+    result = cli.invoke(app, ["import", str(csv_file)])
+    assert result.exit_code == 2
+    assert "Đã nhập 2 câu hỏi; 2 dòng lỗi." in result.output
+    assert "Dòng 3:" in result.output and "Dòng 4:" in result.output
+    lines = run(cli, "question", "list", "--meeting", code, "--json").strip().splitlines()
+    items = [json.loads(line) for line in lines]
+    assert [i["text"] for i in items] == ["Đường ấp 3 hư nặng", "Nước sạch ấp 5"]
+    ticket = items[0]["ticket"]
+    run(cli, "reply", ticket, "--text", "Huyện đã sửa xong.", "--status", "resolved")
+    run(cli, "meeting", "state", code, "held", "--attendance", "1234")
+    report = json.loads(run(cli, "report", "--json"))
+    district = next(r for r in report["rows"] if r["label"] == "Huyện")
+    assert district["meetings"] == 1 and district["attendances"] == 1234
+    assert district["questions"] == 2 and district["resolved"] == 1 and district["in_progress"] == 1
+    assert district["resolved_rate"] == "50,00%"
+    table = run(cli, "report")
+    assert "1.234" in table
+
+
+def test_errors_are_clear_not_tracebacks(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["reply", "XX-2026-000001", "--text", "a"])
+    assert result.exit_code == 1
+    assert "Không tìm thấy câu hỏi" in result.output
+    result = cli.invoke(app, ["unit", "create", "--code", "A", "--name", "B", "--level", "xã", "--parent", "ZZ"])
+    assert result.exit_code == 1 and "ZZ" in result.output
+    result = cli.invoke(app, ["meeting", "create", "--unit", "ZZ", "--title", "t", "--starts", "hôm nay"])
+    assert result.exit_code == 1

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import multiprocessing as mp
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import queue
+from storage.actions import questions
+from storage.actions.outbox import enqueue
+from storage.clock import utcnow
+from storage.db import make_engine, make_sessionmaker, session_scope
+from storage.models import Outbox, Question
+from storage.queries import queue as unit_queue
+from storage.reach import Reach
+from tests.factories import ask, make_meeting, make_world
+
+
+def test_queue_order_meeting_date_then_askers_then_age(session: Session) -> None:
+    w = make_world(session)
+    soon = make_meeting(session, w.district_a, "SOON", days=2)
+    later = w.meeting_a
+    old_single = ask(session, later, "một người hỏi", created_at=utcnow() - timedelta(days=3))
+    crowd = ask(session, later, "nhiều người hỏi")
+    questions.merge(session, crowd.id, [ask(session, later, "x").id, ask(session, later, "y").id], actor="t")
+    first = ask(session, soon, "hội nghị sớm hơn")
+    rows = unit_queue(session, w.district_a, Reach.for_unit(w.district_a))
+    assert [q.id for q in rows] == [first.id, crowd.id, old_single.id]
+
+
+def test_queue_skips_assigned_and_duplicates(session: Session) -> None:
+    w = make_world(session)
+    a = ask(session, w.meeting_a)
+    b = ask(session, w.meeting_a)
+    questions.assign(session, a.id, w.agency_a.id, actor="t")
+    rows = unit_queue(session, w.district_a, Reach.for_unit(w.district_a))
+    assert [q.id for q in rows] == [b.id]
+
+
+def test_claim_questions_once(sessions: sessionmaker[Session]) -> None:
+    with session_scope(sessions) as s:
+        w = make_world(s)
+        for i in range(5):
+            ask(s, w.meeting_a, f"q{i}")
+        path = w.district_a.path
+    with session_scope(sessions) as s:
+        first = [q.id for q in queue.claim_questions(s, path, "w1", limit=3)]
+    with session_scope(sessions) as s:
+        second = [q.id for q in queue.claim_questions(s, path, "w2", limit=3)]
+    assert len(first) == 3 and len(second) == 2 and not set(first) & set(second)
+
+
+def test_outbox_claim_retry_and_fail(sessions: sessionmaker[Session]) -> None:
+    with session_scope(sessions) as s:
+        row = enqueue(s, channel="web", chat_id="c1", text="xin chào", key="k1")
+        assert enqueue(s, channel="web", chat_id="c1", text="khác", key="k1").id == row.id
+        rid = row.id
+    with session_scope(sessions) as s:
+        claimed = queue.claim_outbox(s)
+        assert [r.id for r in claimed] == [rid]
+        assert queue.claim_outbox(s) == []  # locked by the lease
+        queue.mark_failed(s, rid, "HTTP 429", retry_after=30)
+    with session_scope(sessions) as s:
+        assert queue.claim_outbox(s) == []  # not due yet
+        due = queue.claim_outbox(s, now=utcnow() + timedelta(seconds=31))
+        assert [r.id for r in due] == [rid]
+        queue.mark_failed(s, rid, "HTTP 400: chat not found", permanent=True)
+    with session_scope(sessions) as s:
+        failed = s.get(Outbox, rid)
+        assert failed is not None and failed.status == "failed" and "chat not found" in (failed.last_error or "")
+        queue.retry_outbox(s, rid)
+        claimed = queue.claim_outbox(s)
+        queue.mark_delivered(s, claimed[0].id)
+        queue.mark_delivered(s, claimed[0].id)
+    with session_scope(sessions) as s:
+        done = s.get(Outbox, rid)
+        assert done is not None and done.status == "sent" and done.delivered_at is not None
+
+
+def _claimer(url: str, path: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    got: list[int] = []
+    while True:
+        with session_scope(factory) as s:
+            rows = queue.claim_questions(s, path, "p", limit=25)
+            if not rows:
+                break
+            got.extend(r.id for r in rows)
+    engine.dispose()
+    out.put(got)
+
+
+def test_four_processes_claim_each_item_exactly_once(pg_database: str) -> None:
+    from tests.conftest import _truncate
+
+    engine = make_engine(pg_database)
+    _truncate(engine)
+    factory = make_sessionmaker(engine)
+    with session_scope(factory) as s:
+        w = make_world(s)
+        meeting = make_meeting(s, w.district_a, "LOAD")
+        now = utcnow()
+        s.execute(insert(Question), [
+            {"meeting_id": meeting.id, "unit_id": w.district_a.id, "channel": "web", "original_text": f"q{i}",
+             "status": "received", "created_at": now, "updated_at": now, "version": 1}
+            for i in range(2000)
+        ])
+        path = w.district_a.path
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=_claimer, args=(pg_database, path, out)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    claimed = [i for r in results for i in r]
+    with session_scope(factory) as s:
+        all_ids = set(s.scalars(select(Question.id)))
+    assert len(claimed) == 2000 and set(claimed) == all_ids
+    assert sum(1 for r in results if r) >= 2, "the work was not shared between processes"
+    engine.dispose()
+
+
+@pytest.mark.parametrize("n", [3])
+def test_outbox_claims_are_disjoint(sessions: sessionmaker[Session], n: int) -> None:
+    with session_scope(sessions) as s:
+        for i in range(n * 4):
+            enqueue(s, channel="web", chat_id=f"c{i}", text="t", key=f"k{i}")
+    seen: list[int] = []
+    for _ in range(n):
+        with session_scope(sessions) as s:
+            seen.extend(r.id for r in queue.claim_outbox(s, limit=4))
+    assert len(seen) == len(set(seen)) == n * 4
