@@ -108,6 +108,8 @@ class Question(Base):
     __table_args__ = (
         Index("ix_questions_queue", "unit_id", "status", "duplicate_of_id"),
         Index("ix_questions_meeting_status", "meeting_id", "status"),
+        Index("ix_questions_meeting_dup_created", "meeting_id", "duplicate_of_id", "created_at"),
+        Index("ix_questions_agency_due", "agency_id", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -240,6 +242,8 @@ class ProcessedUpdate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     update_id: Mapped[str] = mapped_column(String(64))
+    # What the bot answered, so a redelivered update gets the same answer and changes nothing.
+    response: Mapped[list[Any] | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -268,3 +272,33 @@ class ApiKey(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class AnswerTemplate(Base):
+    """A reusable answer for a field, offered in the answer composer."""
+
+    __tablename__ = "answer_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    field: Mapped[str | None] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AgendaItem(Base):
+    """A question selected for a meeting's agenda, in the chair's order."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (UniqueConstraint("meeting_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    official: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    question: Mapped[Question] = relationship()

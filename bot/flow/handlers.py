@@ -1,0 +1,354 @@
+"""One handler per state: each reads the turn's input, calls storage actions, returns the next state."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from datetime import timedelta
+
+from bot import texts
+from bot.flow import commands, states
+from bot.flow.prompts import (
+    OTHER_FIELD,
+    consent_options,
+    draft_noted,
+    field_options,
+    meeting_options,
+    pick,
+    prompt,
+    wants_skip,
+)
+from bot.flow.turn import Turn
+from bot.locality import match_unit
+from bot.messages import BUTTON, COMMAND, DOCUMENT, OPEN, PHOTO, TEXT, Button
+from nlp.privacy import valid_vn_phone
+from storage import queries
+from storage.actions import attachments, citizens, questions
+from storage.clock import utcnow
+from storage.errors import DomainError, IntakeClosed
+from storage.models import Meeting
+from storage.vnformat import vn_int
+
+MAX_ATTACHMENTS = 5
+Handler = Callable[[Turn], str]
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters (keeping line breaks and tabs); the rest is kept exactly as typed."""
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+
+
+def handle(turn: Turn, state: str) -> str:
+    """Route one input: commands and non-text first, then the current state's handler."""
+    inc = turn.incoming
+    if state not in states.ALL:
+        state = states.START
+    if inc.kind == COMMAND:
+        return commands.run(turn, state, submit_draft=submit_draft, start=start)
+    if inc.kind == OPEN:
+        if state == states.START:
+            return start(turn, inc.args)
+        turn.send(prompt(turn, state))
+        return state
+    if inc.kind in (PHOTO, DOCUMENT):
+        return attach(turn, state)
+    if inc.kind not in (TEXT, BUTTON):
+        turn.say(texts.NOT_ACCEPTED.get(inc.kind, texts.NOT_ACCEPTED["other"]))
+        return state
+    return HANDLERS[state](turn)
+
+
+def start(turn: Turn, args: str) -> str:
+    """`/start`, a deep link `/start m_<code>`, the web chat opened, or a first message."""
+    code = args.strip()
+    code = code[2:] if code.lower().startswith("m_") else code
+    if code:
+        turn.data["meeting_code"] = code.upper()[:16]
+    if "consent" not in turn.data:
+        turn.send(prompt(turn, states.AWAITING_CONSENT))
+        return states.AWAITING_CONSENT
+    return after_consent(turn)
+
+
+def on_start(turn: Turn) -> str:
+    return start(turn, "")
+
+
+def on_consent(turn: Turn) -> str:
+    choice = pick(turn, consent_options())
+    if choice is None:
+        turn.say(texts.CONSENT_HINT, prompt(turn, states.AWAITING_CONSENT).buttons)
+        return states.AWAITING_CONSENT
+    if choice == "consent:yes":
+        citizens.give_consent(turn.session, turn.citizen.id)
+        turn.data["consent"] = True
+        turn.say(texts.CONSENTED)
+    else:
+        turn.data["consent"] = False
+        turn.say(texts.ANONYMOUS)
+    return after_consent(turn)
+
+
+def after_consent(turn: Turn) -> str:
+    code = turn.data.pop("meeting_code", None)
+    if code:
+        meeting = queries.get_meeting_by_code(turn.session, code)
+        if meeting is None:
+            turn.say(texts.MEETING_NOT_FOUND.format(code=code))
+        elif _open(meeting):
+            return chose_meeting(turn, meeting)
+        else:
+            turn.say(texts.MEETING_CLOSED.format(title=meeting.title))
+    turn.data["page"] = 0
+    turn.send(prompt(turn, states.CHOOSING_MEETING))
+    return states.CHOOSING_MEETING
+
+
+def _open(meeting: Meeting) -> bool:
+    try:
+        questions.check_meeting_open(meeting)
+    except IntakeClosed:
+        return False
+    return True
+
+
+def on_choosing_meeting(turn: Turn) -> str:
+    choice = pick(turn, meeting_options(turn))
+    if choice is None and turn.incoming.kind == TEXT:
+        meeting = queries.get_meeting_by_code(turn.session, turn.incoming.text.strip()[:16])
+        if meeting is not None:
+            choice = f"meeting:{meeting.code}"
+    if choice is None:
+        turn.say(texts.CHOOSE_HINT)
+        turn.send(prompt(turn, states.CHOOSING_MEETING))
+        return states.CHOOSING_MEETING
+    if choice.startswith("page:"):
+        turn.data["page"] = int(choice.split(":", 1)[1])
+        turn.send(prompt(turn, states.CHOOSING_MEETING))
+        return states.CHOOSING_MEETING
+    meeting = queries.get_meeting_by_code(turn.session, choice.split(":", 1)[1])
+    if meeting is None or not _open(meeting):
+        turn.say(texts.MEETING_CLOSED.format(title=meeting.title if meeting else choice.split(":", 1)[1]))
+        turn.send(prompt(turn, states.CHOOSING_MEETING))
+        return states.CHOOSING_MEETING
+    return chose_meeting(turn, meeting)
+
+
+def chose_meeting(turn: Turn, meeting: Meeting) -> str:
+    turn.data["meeting_id"] = meeting.id
+    turn.say(texts.MEETING_CHOSEN.format(title=meeting.title))
+    nxt = states.ASKING_NAME if turn.consented and not turn.data.get("details_done") else states.ASKING_QUESTION
+    turn.send(prompt(turn, nxt))
+    return nxt
+
+
+def on_name(turn: Turn) -> str:
+    if not wants_skip(turn) and turn.incoming.kind == TEXT:
+        name = clean_text(turn.incoming.text)
+        if len(name) > 200:
+            turn.say(texts.NAME_TOO_LONG)
+            return states.ASKING_NAME
+        citizens.update_details(turn.session, turn.citizen.id, name=name)
+    turn.send(prompt(turn, states.ASKING_LOCALITY))
+    return states.ASKING_LOCALITY
+
+
+def on_locality(turn: Turn) -> str:
+    if not wants_skip(turn) and turn.incoming.kind == TEXT:
+        typed = clean_text(turn.incoming.text)[:300]
+        unit = match_unit(turn.session, typed)
+        citizens.update_details(turn.session, turn.citizen.id, locality=typed,
+                                locality_unit_id=unit.id if unit else None)
+        turn.say((texts.LOCALITY_MATCHED if unit else texts.LOCALITY_FREE).format(name=unit.name if unit else typed))
+    turn.send(prompt(turn, states.ASKING_PHONE))
+    return states.ASKING_PHONE
+
+
+def on_phone(turn: Turn) -> str:
+    if not wants_skip(turn) and turn.incoming.kind == TEXT:
+        typed = clean_text(turn.incoming.text)
+        phone = valid_vn_phone(typed)
+        if phone is None:
+            turn.say(texts.BAD_PHONE.format(phone=typed[:40]), ((Button(texts.SKIP, "skip"),),))
+            return states.ASKING_PHONE
+        citizens.update_details(turn.session, turn.citizen.id, phone=phone)
+    turn.data["details_done"] = True
+    turn.send(prompt(turn, states.ASKING_QUESTION))
+    return states.ASKING_QUESTION
+
+
+def on_question(turn: Turn) -> str:
+    inc = turn.incoming
+    if inc.kind == BUTTON:
+        if inc.data == "send":
+            return submit_draft(turn)
+        turn.send(prompt(turn, states.ASKING_QUESTION))
+        return states.ASKING_QUESTION
+    piece = clean_text(inc.text)
+    if piece.casefold() in ("gửi", "gui") and turn.data.get("draft"):
+        return submit_draft(turn)
+    if not piece:
+        turn.say(texts.DRAFT_EMPTY)
+        return states.ASKING_QUESTION
+    draft: list[str] = list(turn.data.get("draft", []))
+    if sum(len(p) + 1 for p in draft) + len(piece) > questions.MAX_TEXT:
+        turn.say(texts.DRAFT_TOO_LONG.format(limit=vn_int(questions.MAX_TEXT)),
+                 ((Button(texts.SEND, "send"),),) if draft else ())
+        return states.ASKING_QUESTION
+    draft.append(piece)
+    turn.data["draft"] = draft
+    turn.data["draft_at"] = utcnow().timestamp()
+    if turn.settings.question_join_seconds <= 0:
+        turn.send(draft_noted(turn))
+    return states.ASKING_QUESTION
+
+
+def submit_draft(turn: Turn) -> str:
+    """"Gửi": check the draft, the flood limit and the meeting, then ask to confirm the field."""
+    text = "\n".join(turn.data.get("draft", [])).strip()
+    if not text:
+        turn.say(texts.DRAFT_EMPTY)
+        return states.ASKING_QUESTION
+    if not any(c.isalnum() for c in text):
+        turn.data["draft"] = []
+        turn.say(texts.NO_LETTERS)
+        return states.ASKING_QUESTION
+    if _flooded(turn):
+        return states.ASKING_QUESTION
+    meeting = turn.session.get(Meeting, turn.data.get("meeting_id") or -1)
+    if meeting is None or not _open(meeting):
+        if meeting is not None:
+            turn.say(texts.MEETING_CLOSED.format(title=meeting.title))
+        turn.data["page"] = 0
+        turn.send(prompt(turn, states.CHOOSING_MEETING))
+        return states.CHOOSING_MEETING
+    analysis = turn.analyzer.analyze(text)
+    turn.data["analysis"] = {"field": analysis.field, "alternatives": [list(a) for a in analysis.alternatives]}
+    if not analysis.field or analysis.field == OTHER_FIELD:
+        turn.say(texts.FIELD_UNKNOWN)
+        turn.send(prompt(turn, states.CHOOSING_FIELD))
+        return states.CHOOSING_FIELD
+    turn.send(prompt(turn, states.CONFIRMING_FIELD))
+    return states.CONFIRMING_FIELD
+
+
+def _flooded(turn: Turn) -> bool:
+    limit = turn.settings.flood_max_questions
+    minutes = turn.settings.flood_window_minutes
+    since = utcnow() - timedelta(minutes=minutes)
+    count = queries.count_questions_since(turn.session, turn.citizen.id, since)
+    if limit > 0 and count >= limit:
+        turn.say(texts.FLOOD.format(count=vn_int(count), minutes=vn_int(minutes)))
+        return True
+    return False
+
+
+def on_confirming_field(turn: Turn) -> str:
+    return _field_choice(turn, full=False)
+
+
+def on_choosing_field(turn: Turn) -> str:
+    return _field_choice(turn, full=True)
+
+
+def _field_choice(turn: Turn, full: bool) -> str:
+    state = states.CHOOSING_FIELD if full else states.CONFIRMING_FIELD
+    choice = pick(turn, field_options(turn, full))
+    if choice is None:
+        turn.say(texts.FIELD_HINT)
+        turn.send(prompt(turn, state))
+        return state
+    code = choice.split(":", 1)[1]
+    if code == "*":
+        turn.send(prompt(turn, states.CHOOSING_FIELD))
+        return states.CHOOSING_FIELD
+    return store_question(turn, code)
+
+
+def store_question(turn: Turn, field: str) -> str:
+    """Store the question (with its attachments) in this turn's transaction, then confirm."""
+    text = "\n".join(turn.data.get("draft", [])).strip()
+    seq = int(turn.data.get("seq", 0))
+    try:
+        with turn.session.begin_nested():
+            question = questions.submit_question(
+                turn.session, meeting_id=int(turn.data.get("meeting_id") or -1), text=text,
+                channel=turn.citizen.channel, citizen_id=turn.citizen.id, analyzer=turn.analyzer,
+                idempotency_key=f"{turn.citizen.channel}:{turn.citizen.id}:{seq}",
+                field=None if field == OTHER_FIELD else field,
+            )
+            for att in turn.data.get("attachments", []):
+                attachments.add_attachment(turn.session, question.id, kind=att["kind"], file_ref=att["file_ref"],
+                                           file_name=att.get("file_name"), mime_type=att.get("mime_type"),
+                                           size=att.get("size"))
+    except IntakeClosed as exc:
+        turn.say(exc.message)
+        turn.data["page"] = 0
+        turn.send(prompt(turn, states.CHOOSING_MEETING))
+        return states.CHOOSING_MEETING
+    except DomainError as exc:
+        turn.say(exc.message)
+        return states.ASKING_QUESTION
+    meeting = question.meeting
+    for key in ("draft", "draft_at", "analysis", "attachments"):
+        turn.data.pop(key, None)
+    turn.data["seq"] = seq + 1
+    turn.say(texts.CONFIRMED.format(ticket=question.ticket, title=meeting.title,
+                                    when=texts.meeting_when(meeting.starts_at)),
+             ((Button(texts.ASK_ANOTHER, "again"),),))
+    return states.DONE
+
+
+def on_done(turn: Turn) -> str:
+    inc = turn.incoming
+    meeting = turn.session.get(Meeting, turn.data.get("meeting_id") or -1)
+    if inc.kind == BUTTON and inc.data != "again":
+        turn.send(prompt(turn, states.DONE))
+        return states.DONE
+    if meeting is None or not _open(meeting):
+        turn.data["page"] = 0
+        turn.send(prompt(turn, states.CHOOSING_MEETING))
+        return states.CHOOSING_MEETING
+    if inc.kind == TEXT and clean_text(inc.text):
+        return on_question(turn)
+    turn.send(prompt(turn, states.ASKING_QUESTION))
+    return states.ASKING_QUESTION
+
+
+def attach(turn: Turn, state: str) -> str:
+    inc = turn.incoming
+    if state != states.ASKING_QUESTION:
+        turn.say(texts.ATTACHMENT_WHEN_ASKING)
+        return state
+    limit = turn.settings.max_attachment_bytes
+    if inc.file_size is not None and inc.file_size > limit:
+        turn.say(texts.ATTACHMENT_TOO_LARGE.format(limit=texts.size_limit(limit)))
+        return state
+    kept = list(turn.data.get("attachments", []))
+    if len(kept) >= MAX_ATTACHMENTS:
+        turn.say(texts.TOO_MANY_ATTACHMENTS.format(limit=MAX_ATTACHMENTS))
+        return state
+    kept.append({"kind": inc.kind, "file_ref": inc.file_ref or "", "file_name": inc.file_name,
+                 "mime_type": inc.mime_type, "size": inc.file_size})
+    turn.data["attachments"] = kept
+    if inc.text.strip():
+        turn.data["draft"] = [*turn.data.get("draft", []), clean_text(inc.text)]
+    if turn.data.get("draft"):
+        turn.send(draft_noted(turn))
+    else:
+        turn.say(texts.ATTACHMENT_NOTED.format(count=len(kept)))
+    return state
+
+
+HANDLERS: dict[str, Handler] = {
+    states.START: on_start,
+    states.AWAITING_CONSENT: on_consent,
+    states.CHOOSING_MEETING: on_choosing_meeting,
+    states.ASKING_NAME: on_name,
+    states.ASKING_LOCALITY: on_locality,
+    states.ASKING_PHONE: on_phone,
+    states.ASKING_QUESTION: on_question,
+    states.CONFIRMING_FIELD: on_confirming_field,
+    states.CHOOSING_FIELD: on_choosing_field,
+    states.DONE: on_done,
+}
