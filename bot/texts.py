@@ -120,3 +120,14 @@ def meeting_when(starts: object) -> str:
 
 def size_limit(limit: int) -> str:
     return f"{vn_int(max(1, limit // (1024 * 1024)))} MB" if limit >= 1024 * 1024 else f"{vn_int(limit)} byte"
+
+WEB_TITLE = "Gửi câu hỏi tới hội nghị tiếp xúc, đối thoại"
+WEB_UI = {
+    "placeholder": "Nhập câu hỏi hoặc trả lời...",
+    "send": "Gửi",
+    "attach": "Đính kèm ảnh hoặc tài liệu",
+    "offline": "Mất kết nối. Tin nhắn chưa gửi được, anh/chị vui lòng thử lại.",
+    "answer": "Trả lời",
+    "you": "Anh/chị",
+    "bot": "Ban tổ chức",
+}

@@ -1,14 +1,66 @@
-"""`doithoai serve`: the web app, the bots and the outbox worker in one process, or one part of them."""
+"""`doithoai serve`: the web app, the bots and the outbox worker in one event loop, or one part of them."""
 
 from __future__ import annotations
 
-import uvicorn
+import asyncio
+import logging
+import signal
 
+import uvicorn
+from fastapi import FastAPI
+
+from bot.runner import Channels
 from doithoai.context import AppContext
+
+PARTS = ("web", "bot", "worker")
 
 
 def run(ctx: AppContext, host: str, port: int, only: str | None) -> None:
-    from web.app import create_app
+    logging.basicConfig(level=ctx.settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(serve(ctx, host, port, only))
 
-    web_app = create_app(ctx)
-    uvicorn.run(web_app, host=host, port=port, log_level=ctx.settings.log_level.lower())
+
+def build_web(ctx: AppContext, channels: Channels, with_console: bool) -> FastAPI:
+    """The console with the web chat, or (for `--only bot` in webhook mode) just the webhooks."""
+    if with_console:
+        from web.app import create_app
+
+        app = create_app(ctx)
+        if not any(getattr(r, "path", "") == "/chat/api/open" for r in app.routes):
+            from bot.channels.webchat import make_router
+
+            app.include_router(make_router(ctx))
+    else:
+        app = FastAPI(title="doithoai webhooks")
+    for router in channels.routers:
+        app.include_router(router)
+    return app
+
+
+async def serve(ctx: AppContext, host: str, port: int, only: str | None) -> None:
+    parts = set(PARTS) if only is None else {only}
+    stop = asyncio.Event()
+    channels = Channels.from_settings(ctx)
+    server: uvicorn.Server | None = None
+    web_needed = "web" in parts or ("bot" in parts and bool(channels.routers))
+    if web_needed:
+        app = build_web(ctx, channels, with_console="web" in parts)
+        config = uvicorn.Config(app, host=host, port=port, log_level=ctx.settings.log_level.lower())
+        server = uvicorn.Server(config)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await channels.open()
+    try:
+        if "bot" in parts:
+            await channels.start_bots(stop)
+        if "worker" in parts:
+            channels.start_worker(stop)
+        if server is not None:
+            # uvicorn handles SIGINT/SIGTERM while it serves, then hands them back to the handlers above.
+            await server.serve()
+            stop.set()
+        else:
+            await stop.wait()
+    finally:
+        await channels.close()

@@ -1,0 +1,1 @@
+"""One module per channel: payloads to Incoming, Outgoing to the platform."""

@@ -1,0 +1,146 @@
+"""Telegram through python-telegram-bot: long polling by default, webhook with a secret token."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot import messages, service
+from bot.context import BotContext
+from bot.delivery import SendError
+from bot.messages import Incoming, Outgoing
+
+CHANNEL = "telegram"
+PtbApp = Application[Any, Any, Any, Any, Any, Any]
+MAX_TEXT = 4096
+WEBHOOK_PATH = "/hooks/telegram"
+log = logging.getLogger("doithoai.telegram")
+
+
+def incoming_from_update(update: Update) -> Incoming | None:
+    """The channel-neutral form of an update; None for updates the conversation ignores."""
+    uid = str(update.update_id)
+    query = update.callback_query
+    if query is not None:
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        return Incoming(CHANNEL, str(query.from_user.id), str(chat_id), kind=messages.BUTTON,
+                        data=query.data or "", update_id=uid)
+    msg = update.message
+    if msg is None or msg.from_user is None:
+        return None
+    user, chat = str(msg.from_user.id), str(msg.chat.id)
+    if msg.text is not None:
+        return messages.text_incoming(CHANNEL, user, chat, msg.text, uid)
+    caption = msg.caption or ""
+    if msg.photo:
+        best = max(msg.photo, key=lambda p: p.file_size or p.width * p.height)
+        return Incoming(CHANNEL, user, chat, kind=messages.PHOTO, text=caption, update_id=uid,
+                        file_ref=f"telegram:{best.file_id}", mime_type="image/jpeg", file_size=best.file_size)
+    if msg.document is not None:
+        doc = msg.document
+        return Incoming(CHANNEL, user, chat, kind=messages.DOCUMENT, text=caption, update_id=uid,
+                        file_ref=f"telegram:{doc.file_id}", file_name=doc.file_name, mime_type=doc.mime_type,
+                        file_size=doc.file_size)
+    if msg.voice is not None or msg.audio is not None or msg.video_note is not None:
+        kind = messages.VOICE
+    elif msg.sticker is not None:
+        kind = messages.STICKER
+    elif msg.location is not None or msg.venue is not None:
+        kind = messages.LOCATION
+    else:
+        kind = messages.OTHER
+    return Incoming(CHANNEL, user, chat, kind=kind, update_id=uid)
+
+
+def keyboard(out: Outgoing) -> InlineKeyboardMarkup | None:
+    if not out.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                                 for row in out.buttons])
+
+
+def chunks(text: str, size: int = MAX_TEXT) -> list[str]:
+    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+
+
+def build_application(ctx: BotContext, token: str, base_url: str | None = None) -> PtbApp:
+    builder = Application.builder().token(token)
+    if base_url:
+        root = base_url.rstrip("/")
+        builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+    app = builder.build()
+
+    async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        incoming = incoming_from_update(update)
+        if incoming is None:
+            return
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except TelegramError:
+                log.debug("callback answer failed", exc_info=True)
+        for out in await service.handle(ctx, incoming):
+            parts = chunks(out.text)
+            for i, part in enumerate(parts):
+                try:
+                    await context.bot.send_message(int(incoming.chat_id), part,
+                                                   reply_markup=keyboard(out) if i == len(parts) - 1 else None)
+                except TelegramError:
+                    log.warning("could not reply in chat %s", incoming.chat_id, exc_info=True)
+
+    app.add_handler(TypeHandler(Update, on_update))
+    return app
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramSender:
+    """Sends outbox rows; platform errors become SendError (429 keeps Telegram's retry_after)."""
+
+    channel = CHANNEL
+
+    def __init__(self, app: PtbApp, rate_per_second: float, rate_per_chat: float) -> None:
+        self.app = app
+        self.rate_per_second = rate_per_second
+        self.rate_per_chat = rate_per_chat
+
+    async def send(self, chat_id: str, text: str) -> None:
+        try:
+            for part in chunks(text):
+                await self.app.bot.send_message(int(chat_id), part)
+        except RetryAfter as exc:
+            raise SendError(f"Telegram 429: {exc}", retry_after=_seconds(exc.retry_after)) from exc
+        except (Forbidden, BadRequest) as exc:
+            raise SendError(f"Telegram từ chối: {exc}", permanent=True) from exc
+        except NetworkError as exc:
+            raise SendError(f"Lỗi mạng tới Telegram: {exc}") from exc
+        except TelegramError as exc:
+            raise SendError(f"Telegram: {exc}") from exc
+
+
+def webhook_router(app: PtbApp, secret: str) -> APIRouter:
+    """POST /hooks/telegram: refuses requests without the secret token set with setWebhook."""
+    router = APIRouter()
+
+    @router.post(WEBHOOK_PATH)
+    async def telegram_webhook(request: Request) -> Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return Response(status_code=403)
+        try:
+            update = Update.de_json(await request.json(), app.bot)
+        except (ValueError, TypeError, KeyError):
+            return Response(status_code=400)
+        await app.process_update(update)
+        return Response(status_code=200)
+
+    return router

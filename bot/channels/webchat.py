@@ -1,0 +1,151 @@
+"""The built-in web chat: a page at /chat and /chat/{meeting_code}, JSON under /chat/api/.
+
+The chat identity is a random id in a signed cookie. Bot replies come back in the response of
+each request; answers from organisers are outbox rows with channel "web", delivered when the
+page fetches them from /chat/api/inbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from bot import messages, service, texts
+from bot.context import BotContext
+from bot.messages import Incoming, Outgoing
+from storage import queries, queue
+
+CHANNEL = "web"
+COOKIE = "doithoai_chat"
+PAGE = Path(__file__).with_name("webchat_page.html")
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+_CODE = re.compile(r"^[A-Za-z0-9]{1,16}$")
+
+
+def secret_for(ctx: BotContext) -> str:
+    """The signing key: DOITHOAI_SECRET_KEY, or one generated once next to the uploads folder."""
+    if ctx.settings.secret_key is not None:
+        return ctx.settings.secret_key.get_secret_value()
+    path = Path(ctx.settings.upload_dir).parent / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def make_router(ctx: BotContext) -> APIRouter:
+    router = APIRouter()
+    signer = URLSafeSerializer(secret_for(ctx), salt="doithoai-webchat")
+    secure = ctx.settings.public_url.startswith("https://")
+    page = PAGE.read_text(encoding="utf-8")
+
+    def identity(request: Request) -> tuple[str, bool]:
+        raw = request.cookies.get(COOKIE)
+        if raw:
+            try:
+                return str(signer.loads(raw)), False
+            except BadSignature:
+                pass
+        return uuid.uuid4().hex, True
+
+    def with_cookie(resp: Response, chat_id: str, new: bool) -> Response:
+        if new:
+            resp.set_cookie(COOKIE, signer.dumps(chat_id), max_age=400 * 24 * 3600, httponly=True,
+                            samesite="lax", secure=secure)
+        return resp
+
+    def reply(outs: list[Outgoing], chat_id: str, new: bool) -> Response:
+        return with_cookie(JSONResponse({"messages": [o.as_dict() for o in outs]}), chat_id, new)
+
+    def render_page(code: str, request: Request) -> Response:
+        chat_id, new = identity(request)
+        cfg = json.dumps({"meeting": code if _CODE.match(code) else "", "ui": texts.WEB_UI}).replace("<", "\\u003c")
+        html = page.replace("__CONFIG__", cfg).replace("__TITLE__", texts.WEB_TITLE)
+        return with_cookie(HTMLResponse(html), chat_id, new)
+
+    @router.get("/chat", response_class=HTMLResponse)
+    async def chat_page(request: Request) -> Response:
+        return render_page("", request)
+
+    @router.get("/chat/{meeting_code}", response_class=HTMLResponse)
+    async def chat_page_for_meeting(meeting_code: str, request: Request) -> Response:
+        return render_page(meeting_code, request)
+
+    @router.post("/chat/api/open")
+    async def chat_open(request: Request) -> Response:
+        chat_id, new = identity(request)
+        body = await _json(request)
+        code = str(body.get("meeting") or "")
+        inc = Incoming(CHANNEL, chat_id, chat_id, kind=messages.OPEN, args=code if _CODE.match(code) else "")
+        return reply(await service.handle(ctx, inc), chat_id, new)
+
+    @router.post("/chat/api/send")
+    async def chat_send(request: Request) -> Response:
+        chat_id, new = identity(request)
+        body = await _json(request)
+        client_id = str(body.get("id") or "")
+        update_id = f"{chat_id[:20]}:{client_id}" if _CLIENT_ID.match(client_id) else None
+        if body.get("button") is not None:
+            inc = Incoming(CHANNEL, chat_id, chat_id, kind=messages.BUTTON, data=str(body["button"])[:64],
+                           update_id=update_id)
+        else:
+            inc = messages.text_incoming(CHANNEL, chat_id, chat_id, str(body.get("text") or "")[:20_000], update_id)
+        return reply(await service.handle(ctx, inc), chat_id, new)
+
+    @router.post("/chat/api/upload")
+    async def chat_upload(request: Request, file: UploadFile) -> Response:
+        chat_id, new = identity(request)
+        limit = ctx.settings.max_attachment_bytes
+        data = await file.read(limit + 1)
+        kind = messages.PHOTO if (file.content_type or "").startswith("image/") else messages.DOCUMENT
+        ref = ""
+        if len(data) <= limit:
+            ref = "file:" + await asyncio.to_thread(_store, Path(ctx.settings.upload_dir), file.filename or "", data)
+        inc = Incoming(CHANNEL, chat_id, chat_id, kind=kind, file_ref=ref, file_name=(file.filename or "")[:300],
+                       mime_type=file.content_type, file_size=len(data), update_id=None)
+        return reply(await service.handle(ctx, inc), chat_id, new)
+
+    @router.get("/chat/api/inbox")
+    async def chat_inbox(request: Request, after: int = 0) -> Response:
+        chat_id, new = identity(request)
+        items = await asyncio.to_thread(_fetch_inbox, ctx, chat_id, after)
+        return with_cookie(JSONResponse({"messages": items}), chat_id, new)
+
+    return router
+
+
+def _fetch_inbox(ctx: BotContext, chat_id: str, after: int) -> list[dict[str, Any]]:
+    """Messages for this chat after `after`; fetching one is what delivers it."""
+    with ctx.transaction() as session:
+        rows = queries.web_messages(session, chat_id, after)
+        items = [{"id": r.id, "text": r.text, "buttons": []} for r in rows]
+        for r in rows:
+            if r.status == "pending":
+                queue.mark_delivered(session, r.id)
+        return items
+
+
+def _store(folder: Path, name: str, data: bytes) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(name).suffix.lower()[:10] if re.match(r"^\.[A-Za-z0-9]{1,9}$", Path(name).suffix) else ""
+    path = folder / f"{uuid.uuid4().hex}{suffix}"
+    path.write_bytes(data)
+    return str(path)
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

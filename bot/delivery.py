@@ -1,0 +1,148 @@
+"""The outbox worker: claims due rows, sends them through their channel, retries, keeps rate limits.
+
+Answers to web-chat citizens are not sent by this worker: the chat page fetches them (webchat.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.context import BotContext
+from storage import queue
+from storage.actions import delivery
+
+log = logging.getLogger("doithoai.delivery")
+
+
+class SendError(Exception):
+    """A failed send, translated from the channel's own errors at its boundary."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Sender(Protocol):
+    channel: str
+    rate_per_second: float
+    rate_per_chat: float
+
+    async def send(self, chat_id: str, text: str) -> None: ...
+
+
+class RateLimiter:
+    """Spaces sends: at most `per_second` in all and `per_chat` to one chat; FIFO within a chat."""
+
+    def __init__(self, per_second: float, per_chat: float) -> None:
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.chat_interval = 1.0 / per_chat if per_chat > 0 else 0.0
+        self._next = 0.0
+        self._next_chat: dict[str, float] = {}
+        self._paused_until = 0.0
+
+    def pause(self, seconds: float) -> None:
+        """The platform said "too many requests": nothing leaves before `seconds` from now."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    async def acquire(self, chat_id: str) -> None:
+        now = time.monotonic()
+        chat_slot = max(now, self._next_chat.get(chat_id, 0.0))
+        self._next_chat[chat_id] = chat_slot + self.chat_interval
+        if len(self._next_chat) > 50_000:
+            self._next_chat = {k: v for k, v in self._next_chat.items() if v > now}
+        if chat_slot > now:
+            await asyncio.sleep(chat_slot - now)
+        while True:
+            now = time.monotonic()
+            slot = max(now, self._next, self._paused_until)
+            self._next = slot + self.interval
+            if slot <= now:
+                return
+            await asyncio.sleep(slot - now)
+            if time.monotonic() >= self._paused_until:
+                return
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    channel: str
+    chat_id: str
+    text: str
+    key: str
+    attempts: int
+
+
+class DeliveryWorker:
+    """`consume(job)` sends one row; `run(stop)` keeps a window of sends in flight until stopped."""
+
+    def __init__(self, ctx: BotContext, senders: dict[str, Sender], *, window: int = 200,
+                 worker_id: str | None = None) -> None:
+        self.ctx = ctx
+        self.senders = senders
+        self.window = window
+        self.worker_id = worker_id or uuid.uuid4().hex[:8]
+        self.limiters = {name: RateLimiter(s.rate_per_second, s.rate_per_chat) for name, s in senders.items()}
+        self.max_attempts = ctx.settings.outbox_max_attempts
+
+    def claim(self, limit: int) -> list[Job]:
+        with self.ctx.transaction() as session:
+            rows = queue.claim_outbox(session, limit=limit, channels=tuple(self.senders))
+            return [Job(r.id, r.channel, r.chat_id, r.text, r.idempotency_key, r.attempts) for r in rows]
+
+    async def consume(self, job: Job) -> None:
+        sender = self.senders[job.channel]
+        limiter = self.limiters[job.channel]
+        await limiter.acquire(job.chat_id)
+        try:
+            await sender.send(job.chat_id, job.text)
+        except SendError as exc:
+            if exc.retry_after is not None:
+                limiter.pause(exc.retry_after)
+                await asyncio.to_thread(self._record, delivery.postpone, job.id, exc.retry_after, exc.reason)
+            else:
+                await asyncio.to_thread(self._failed, job.id, exc.reason, exc.permanent)
+            return
+        except Exception as exc:  # noqa: BLE001 - recorded on the row, never dropped
+            log.exception("sending outbox row %s failed", job.id)
+            await asyncio.to_thread(self._failed, job.id, f"{type(exc).__name__}: {exc}", False)
+            return
+        await asyncio.to_thread(self._record, queue.mark_delivered, job.id)
+
+    def _record(self, fn: object, *args: object) -> None:
+        with self.ctx.transaction() as session:
+            fn(session, *args)  # type: ignore[operator]
+
+    def _failed(self, outbox_id: int, reason: str, permanent: bool) -> None:
+        with self.ctx.transaction() as session:
+            queue.mark_failed(session, outbox_id, reason, max_attempts=self.max_attempts, permanent=permanent)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        inflight: set[asyncio.Task[None]] = set()
+        poll = self.ctx.settings.outbox_poll_seconds
+        while not stop.is_set():
+            jobs: list[Job] = []
+            if len(inflight) < self.window:
+                try:
+                    jobs = await asyncio.to_thread(self.claim, self.window - len(inflight))
+                except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                    log.warning("could not claim outbox rows; trying again", exc_info=True)
+            for job in jobs:
+                inflight.add(asyncio.create_task(self.consume(job)))
+            if inflight:
+                done, inflight = await asyncio.wait(inflight, timeout=poll if not jobs else 0.05,
+                                                    return_when=asyncio.FIRST_COMPLETED)
+            elif not jobs:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=poll)
+                except TimeoutError:
+                    pass
+        if inflight:
+            await asyncio.wait(inflight)

@@ -1,0 +1,97 @@
+"""Start and stop the enabled channels and the outbox worker inside one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter
+
+from bot.channels import telegram, zalo
+from bot.context import BotContext
+from bot.delivery import DeliveryWorker, Sender
+
+log = logging.getLogger("doithoai.bot")
+
+
+@dataclass
+class Channels:
+    """The channels configured by settings; `routers` are the webhook endpoints the web server must serve."""
+
+    ctx: BotContext
+    telegram_app: telegram.PtbApp | None = None
+    zalo_client: zalo.ZaloClient | None = None
+    routers: list[APIRouter] = field(default_factory=list)
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @classmethod
+    def from_settings(cls, ctx: BotContext) -> Channels:
+        s = ctx.settings
+        chans = cls(ctx)
+        if s.telegram_token is not None:
+            chans.telegram_app = telegram.build_application(ctx, s.telegram_token.get_secret_value(),
+                                                            s.telegram_base_url)
+            if s.telegram_webhook_url and s.telegram_webhook_secret is not None:
+                chans.routers.append(telegram.webhook_router(chans.telegram_app,
+                                                             s.telegram_webhook_secret.get_secret_value()))
+        if s.zalo_token is not None:
+            chans.zalo_client = zalo.ZaloClient(s.zalo_token.get_secret_value(), s.zalo_base_url)
+            if s.zalo_webhook_url and s.zalo_webhook_secret is not None:
+                chans.routers.append(zalo.webhook_router(ctx, chans.zalo_client,
+                                                         s.zalo_webhook_secret.get_secret_value()))
+        return chans
+
+    def senders(self) -> dict[str, Sender]:
+        s = self.ctx.settings
+        out: dict[str, Sender] = {}
+        if self.telegram_app is not None:
+            out["telegram"] = telegram.TelegramSender(self.telegram_app, s.telegram_rate_per_second,
+                                                      s.telegram_rate_per_chat)
+        if self.zalo_client is not None:
+            out["zalo"] = zalo.ZaloSender(self.zalo_client, s.zalo_rate_per_second)
+        return out
+
+    async def open(self) -> None:
+        if self.telegram_app is not None:
+            await self.telegram_app.initialize()
+
+    async def start_bots(self, stop: asyncio.Event) -> None:
+        """Polling, or registering the webhook, for each enabled channel."""
+        s = self.ctx.settings
+        if self.telegram_app is not None:
+            app = self.telegram_app
+            await app.start()
+            if s.telegram_webhook_url and s.telegram_webhook_secret is not None:
+                await app.bot.set_webhook(f"{s.telegram_webhook_url.rstrip('/')}{telegram.WEBHOOK_PATH}",
+                                          secret_token=s.telegram_webhook_secret.get_secret_value())
+            elif app.updater is not None:
+                await app.bot.delete_webhook()
+                await app.updater.start_polling(poll_interval=0.0, timeout=10)
+            log.info("Telegram bot started")
+        if self.zalo_client is not None:
+            if s.zalo_webhook_url and s.zalo_webhook_secret is not None:
+                await self.zalo_client.set_webhook(f"{s.zalo_webhook_url.rstrip('/')}{zalo.WEBHOOK_PATH}",
+                                                   s.zalo_webhook_secret.get_secret_value())
+            else:
+                self.tasks.append(asyncio.create_task(zalo.poll(self.ctx, self.zalo_client, stop)))
+            log.info("Zalo bot started")
+
+    def start_worker(self, stop: asyncio.Event) -> None:
+        worker = DeliveryWorker(self.ctx, self.senders())
+        self.tasks.append(asyncio.create_task(worker.run(stop)))
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.telegram_app is not None:
+            app = self.telegram_app
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+        if self.zalo_client is not None:
+            await self.zalo_client.aclose()
