@@ -344,7 +344,7 @@ def overdue(session: Session, reach: Reach, today: date) -> list[tuple[Question,
     reminded = dict(session.execute(
         select(StatusEvent.question_id, func.max(StatusEvent.at))
         .where(StatusEvent.kind == "reminder", StatusEvent.question_id.in_([q.id for q in rows]))
-        .group_by(StatusEvent.question_id)).tuples().all()) if rows else {}
+        .group_by(StatusEvent.question_id)).all()) if rows else {}
     return [(q, reminded.get(q.id)) for q in rows]
 
 
@@ -418,7 +418,7 @@ def agenda_of(session: Session, meeting_id: int, reach: Reach) -> list[tuple[Age
                                  .order_by(AgendaItem.position, AgendaItem.id)))
     ids = [i.question_id for i in items]
     counts = dict(session.execute(select(Question.duplicate_of_id, func.count()).where(
-        Question.duplicate_of_id.in_(ids)).group_by(Question.duplicate_of_id)).tuples().all()) if ids else {}
+        Question.duplicate_of_id.in_(ids)).group_by(Question.duplicate_of_id)).all()) if ids else {}
     answers = latest_replies(session, ids)
     return [(i, int(counts.get(i.question_id, 0)) + 1, answers.get(i.question_id)) for i in items]
 
@@ -432,7 +432,7 @@ def conclusion_items(session: Session, meeting_id: int, reach: Reach) -> list[tu
         .order_by(_field_col(), Question.id)))
     ids = [q.id for q in rows]
     counts = dict(session.execute(select(Question.duplicate_of_id, func.count()).where(
-        Question.duplicate_of_id.in_(ids)).group_by(Question.duplicate_of_id)).tuples().all()) if ids else {}
+        Question.duplicate_of_id.in_(ids)).group_by(Question.duplicate_of_id)).all()) if ids else {}
     answers = latest_replies(session, ids)
     return [(q, int(counts.get(q.id, 0)) + 1, answers.get(q.id)) for q in rows]
 
@@ -454,5 +454,5 @@ def meetings_page(
     meetings = list(session.scalars(stmt.order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(500)))
     ids = [m.id for m in meetings]
     counts = dict(session.execute(select(Question.meeting_id, func.count()).where(
-        Question.meeting_id.in_(ids)).group_by(Question.meeting_id)).tuples().all()) if ids else {}
+        Question.meeting_id.in_(ids)).group_by(Question.meeting_id)).all()) if ids else {}
     return [(m, int(counts.get(m.id, 0))) for m in meetings]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from storage import lifecycle
-from storage.models import Agency, Meeting, Question, Unit
+from storage.models import Agency, Meeting, Question, StatusEvent, Unit
 from storage.vnformat import vn_int, vn_pct
 
 HELD_STATES = ("held", "closed")
@@ -152,3 +152,128 @@ def per_agency(session: Session, unit: Unit) -> list[tuple[str, int, int]]:
 
 def _resolved_sum() -> Any:
     return func.sum(case((Question.status == lifecycle.RESOLVED, 1), else_=0))
+
+
+# --- Console reports: a period, per field, per agency with timeliness, over time ------------------
+
+
+def _period(start: datetime | None, end: datetime | None) -> list[Any]:
+    conds: list[Any] = []
+    if start is not None:
+        conds.append(Meeting.starts_at >= start)
+    if end is not None:
+        conds.append(Meeting.starts_at < end)
+    return conds
+
+
+@dataclass
+class FieldRow:
+    field: str
+    questions: int
+    resolved: int
+    in_progress: int
+    unresolved: int
+    escalated: int
+
+    @property
+    def rate(self) -> str:
+        return vn_pct(self.resolved, self.questions)
+
+
+def per_field_period(
+    session: Session, unit: Unit, *, start: datetime | None = None, end: datetime | None = None
+) -> list[FieldRow]:
+    """Questions of meetings of `unit` and below in a period, per field, with their outcome."""
+    field_col = func.coalesce(Question.confirmed_field, Question.suggested_field, "khac")
+    rows = session.execute(
+        select(field_col, Question.status, func.count(Question.id))
+        .join(Meeting, Meeting.id == Question.meeting_id)
+        .join(Unit, Unit.id == Meeting.unit_id)
+        .where(Unit.path.startswith(unit.path), Question.status.not_in(COUNTED_OUT), *_period(start, end))
+        .group_by(field_col, Question.status)
+    ).all()
+    out: dict[str, FieldRow] = {}
+    for code, status, count in rows:
+        row = out.setdefault(str(code), FieldRow(str(code), 0, 0, 0, 0, 0))
+        row.questions += int(count)
+        bucket = _bucket(status)
+        if bucket and bucket != "pending":
+            setattr(row, bucket, getattr(row, bucket) + int(count))
+    return sorted(out.values(), key=lambda r: (-r.questions, r.field))
+
+
+@dataclass
+class AgencyRow:
+    agency: str
+    assigned: int
+    resolved: int
+    on_time: int
+    due: int
+    overdue_open: int
+
+    @property
+    def on_time_rate(self) -> str:
+        return vn_pct(self.on_time, self.due)
+
+
+def per_agency_timeliness(
+    session: Session, unit: Unit, today: date, *, start: datetime | None = None, end: datetime | None = None
+) -> list[AgencyRow]:
+    """Per agency of `unit` and below: assigned, resolved, and resolved by the due date.
+
+    The on-time rate counts only assignments that are due (deadline passed) or already resolved.
+    """
+    resolved_at = (
+        select(StatusEvent.question_id.label("qid"), func.min(StatusEvent.at).label("at"))
+        .where(StatusEvent.kind == "status", StatusEvent.to_value == lifecycle.RESOLVED)
+        .group_by(StatusEvent.question_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Agency.name, Question.status, Question.due_date, resolved_at.c.at)
+        .join(Question, Question.agency_id == Agency.id)
+        .join(Unit, Unit.id == Agency.unit_id)
+        .join(Meeting, Meeting.id == Question.meeting_id)
+        .outerjoin(resolved_at, resolved_at.c.qid == Question.id)
+        .where(Unit.path.startswith(unit.path), Question.duplicate_of_id.is_(None), *_period(start, end))
+    ).all()
+    out: dict[str, AgencyRow] = {}
+    for name, status, due, done_at in rows:
+        row = out.setdefault(str(name), AgencyRow(str(name), 0, 0, 0, 0, 0))
+        row.assigned += 1
+        resolved = status == lifecycle.RESOLVED
+        row.resolved += int(resolved)
+        if due is None:
+            continue
+        if resolved and done_at is not None:
+            row.due += 1
+            row.on_time += int(vn_local_date(done_at) <= due)
+        elif due < today:
+            row.due += 1
+            row.overdue_open += int(status in lifecycle.OPEN_STATUSES)
+    return sorted(out.values(), key=lambda r: r.agency)
+
+
+def over_time(
+    session: Session, unit: Unit, *, start: datetime | None = None, end: datetime | None = None
+) -> list[tuple[str, int, int]]:
+    """(month "MM/YYYY", questions received, of them resolved) for questions of `unit` and below."""
+    if session.get_bind().dialect.name == "postgresql":
+        month: Any = func.to_char(func.timezone("Asia/Ho_Chi_Minh", Question.created_at), "YYYY-MM")
+    else:
+        month = func.strftime("%Y-%m", Question.created_at, "+7 hours")
+    rows = session.execute(
+        select(month, func.count(Question.id), _resolved_sum())
+        .join(Meeting, Meeting.id == Question.meeting_id)
+        .join(Unit, Unit.id == Meeting.unit_id)
+        .where(Unit.path.startswith(unit.path), Question.status.not_in(COUNTED_OUT), *_period(start, end))
+        .group_by(month)
+        .order_by(month)
+    ).all()
+    return [(f"{str(m)[5:7]}/{str(m)[:4]}", int(n), int(r or 0)) for m, n, r in rows]
+
+
+def vn_local_date(value: datetime) -> date:
+    from storage.vnformat import local
+
+    return local(value).date()

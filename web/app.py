@@ -1,19 +1,118 @@
-"""The FastAPI application: organiser console, web chat and JSON API."""
+"""The FastAPI application: organiser console, Open311 API and (when present) the web chat."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from storage.errors import DomainError, OutOfReach
+from web.deps import Context, Forbidden, LoginRequired
+from web.render import render
+from web.routes import admin, agenda, auth, classifier, meetings, open311, overdue, questions, queue, reports
+from web.security import LoginLimiter, secret_key
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+SESSION_HOURS = 12
+API_PREFIXES = ("/open311/", "/api/")
 
 
-def create_app(ctx: Any) -> FastAPI:
-    app = FastAPI(title="doithoai")
+class BodyLimit:
+    """Refuses request bodies above `limit` bytes before anything reads them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope.get("headers", [])).get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.limit:
+                response = PlainTextResponse(
+                    f"Dữ liệu gửi lên quá lớn (tối đa {self.limit // (1024 * 1024)} MB).", status_code=413)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIXES) or "application/json" in request.headers.get("accept", "")
+
+
+def _error(request: Request, status: int, message: str, code: str = "error") -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": code, "message": message}, status_code=status)
+    return render(request, "error.html", status_code=status, message=message, status=status)
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if _wants_json(request) or request.method != "GET":
+            return _error(request, 401, "Anh/chị cần đăng nhập.", "login_required")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error(request, 403, exc.message, "forbidden")
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        status = 403 if isinstance(exc, OutOfReach) else exc.http_status
+        return _error(request, status, exc.message, exc.code)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, exc: RequestValidationError) -> Response:
+        names = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+        message = "Dữ liệu gửi lên không hợp lệ" + (f" (trường: {', '.join(names)})" if names else "") + "."
+        return _error(request, 422, message, "invalid_input")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {404: "Không tìm thấy trang này.", 405: "Thao tác không được hỗ trợ."}
+        return _error(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)), "http_error")
+
+
+def create_app(ctx: Context) -> FastAPI:
+    app = FastAPI(
+        title="doithoai API",
+        description="Open311 GeoReport v2 API of doithoai: questions of citizens to dialogue meetings.",
+        version="0.1.0",
+    )
     app.state.ctx = ctx
-
-    @app.get("/", response_class=HTMLResponse)
-    def home() -> str:
-        return "<!doctype html><html lang='vi'><meta charset='utf-8'><title>doithoai</title><h1>doithoai</h1></html>"
-
+    app.state.login_limiter = LoginLimiter()
+    settings: Any = ctx.settings
+    public_url = str(getattr(settings, "public_url", "") or "")
+    app.add_middleware(
+        SessionMiddleware, secret_key=secret_key(settings), session_cookie="doithoai_session",
+        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=public_url.startswith("https://"),
+    )
+    # The web chat accepts attachments up to max_attachment_bytes; everything else stays small.
+    attachments = int(getattr(settings, "max_attachment_bytes", 0) or 0)
+    app.add_middleware(BodyLimit, limit=max(MAX_BODY_BYTES, attachments + 64 * 1024))
+    _install_handlers(app)
+    app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
+    for module in (auth, meetings, queue, questions, agenda, overdue, reports, classifier, admin):
+        app.include_router(module.router, include_in_schema=False)
+    app.include_router(open311.router)
+    # The web chat is the citizen side and lives in the bot package; it is optional here.
+    if importlib.util.find_spec("bot.channels.webchat") is not None:
+        webchat = importlib.import_module("bot.channels.webchat")
+        app.include_router(webchat.make_router(ctx))
     return app
+
+
+def _static_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).with_name("static")

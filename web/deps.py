@@ -1,0 +1,122 @@
+"""What the console needs from its host (a duck-typed context) and per-request dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.actions.users import reach_of
+from storage.analysis import Analyzer
+from storage.models import User
+from storage.reach import ADMIN, AGENCY, Reach
+
+
+class ConsoleSettings(Protocol):
+    """The settings the console reads (doithoai.config.Settings has them all)."""
+
+    @property
+    def secret_key(self) -> Any: ...
+    @property
+    def public_url(self) -> str: ...
+    @property
+    def telegram_bot_username(self) -> str | None: ...
+    @property
+    def zalo_bot_link(self) -> str | None: ...
+    @property
+    def model_path(self) -> Path: ...
+    @property
+    def fields_path(self) -> Path | None: ...
+
+
+class Context(Protocol):
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+    @property
+    def analyzer(self) -> Analyzer: ...
+    @property
+    def settings(self) -> Any: ...
+
+    def transaction(self) -> AbstractContextManager[Session]: ...
+
+
+class LoginRequired(Exception):
+    """Raised by `current_user` when nobody is logged in; the app redirects to /login."""
+
+
+class Forbidden(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: int
+    username: str
+    full_name: str
+    role: str
+    unit_id: int | None
+    agency_id: int | None
+    reach: Reach
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    @property
+    def is_agency(self) -> bool:
+        return self.role == AGENCY
+
+    @property
+    def sees_contacts(self) -> bool:
+        return self.role != AGENCY
+
+
+def get_ctx(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def db(request: Request) -> Iterator[Session]:
+    """A read-only session for the request; writes go through ctx.transaction()."""
+    session = get_ctx(request).sessions()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def principal_from(session: Session, user: User) -> Principal:
+    return Principal(id=user.id, username=user.username, full_name=user.full_name or user.username, role=user.role,
+                     unit_id=user.unit_id, agency_id=user.agency_id, reach=reach_of(session, user))
+
+
+def current_user(request: Request, session: Session = Depends(db)) -> Principal:
+    uid = request.session.get("uid")
+    user = session.get(User, uid) if isinstance(uid, int) else None
+    # A changed password or a deactivated account ends every session of that account.
+    if user is None or not user.active or request.session.get("pw") != user.password_hash[-16:]:
+        request.session.clear()
+        raise LoginRequired()
+    principal = principal_from(session, user)
+    request.state.user = principal
+    return principal
+
+
+def organiser(user: Principal = Depends(current_user)) -> Principal:
+    if user.is_agency:
+        raise Forbidden("Trang này dành cho Tổ giúp việc.")
+    return user
+
+
+def admin(user: Principal = Depends(current_user)) -> Principal:
+    if not user.is_admin:
+        raise Forbidden("Trang này chỉ dành cho quản trị viên.")
+    return user

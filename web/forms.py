@@ -1,0 +1,77 @@
+"""Parsing form values into typed values, with Vietnamese messages for bad input."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from storage.errors import InvalidInput
+from storage.vnformat import LOCAL_TZ
+
+
+def opt_int(value: str | None, label: str) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise InvalidInput(f"«{label}» phải là một số.", code="bad_number") from None
+
+
+def req_int(value: str | None, label: str) -> int:
+    parsed = opt_int(value, label)
+    if parsed is None:
+        raise InvalidInput(f"Chưa nhập «{label}».", code="missing")
+    return parsed
+
+
+def opt_date(value: str | None, label: str) -> date | None:
+    if value is None or not value.strip():
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise InvalidInput(f"«{label}» không đúng dạng ngày (dd/mm/yyyy).", code="bad_date")
+
+
+def opt_datetime(value: str | None, label: str) -> datetime | None:
+    if value is None or not value.strip():
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value.strip(), fmt).replace(tzinfo=LOCAL_TZ)
+        except ValueError:
+            continue
+    raise InvalidInput(f"«{label}» không đúng dạng ngày giờ (dd/mm/yyyy hh:mm).", code="bad_datetime")
+
+
+def req_datetime(value: str | None, label: str) -> datetime:
+    parsed = opt_datetime(value, label)
+    if parsed is None:
+        raise InvalidInput(f"Chưa nhập «{label}».", code="missing")
+    return parsed
+
+
+def day_start(value: date | None) -> datetime | None:
+    return None if value is None else datetime(value.year, value.month, value.day, tzinfo=LOCAL_TZ)
+
+
+def day_end(value: date | None) -> datetime | None:
+    start = day_start(value)
+    return None if start is None else start + timedelta(days=1)
+
+
+def local_input(value: datetime | None) -> str:
+    """A datetime as the value of an <input type="datetime-local">."""
+    return "" if value is None else value.astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M")
+
+
+def ids(values: list[str]) -> list[int]:
+    out = []
+    for value in values:
+        try:
+            out.append(int(value))
+        except ValueError:
+            raise InvalidInput("Danh sách câu hỏi đã chọn không hợp lệ.", code="bad_ids") from None
+    return out

@@ -1,0 +1,80 @@
+"""The chair's agenda (meeting mode) and the conclusion notice of a held meeting."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from storage import queries
+from storage.actions import agenda
+from web import exports
+from web.deps import Principal, db, get_ctx, organiser
+from web.forms import req_int
+from web.render import fields_of, flash, redirect, render
+from web.security import csrf_protect
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+
+@router.get("/meetings/{meeting_id}/agenda")
+def agenda_page(meeting_id: int, request: Request, mode: str = "", user: Principal = Depends(organiser),
+                session: Session = Depends(db)) -> Response:
+    meeting = queries.get_meeting(session, meeting_id, user.reach)
+    items = queries.agenda_of(session, meeting_id, user.reach)
+    return render(request, "agenda.html", meeting=meeting, items=items, projector=mode == "projector")
+
+
+@router.post("/agenda/{item_id}/move")
+def move(item_id: int, request: Request, delta: str = Form(...), user: Principal = Depends(organiser)) -> Response:
+    step = req_int(delta, "Vị trí")
+    with get_ctx(request).transaction() as tx:
+        meeting_id = agenda.move_agenda_item(tx, user.reach, item_id, step).meeting_id
+    return redirect(f"/meetings/{meeting_id}/agenda")
+
+
+@router.post("/agenda/{item_id}/official")
+def official(item_id: int, request: Request, official: str = Form("", max_length=200),
+             user: Principal = Depends(organiser)) -> Response:
+    with get_ctx(request).transaction() as tx:
+        meeting_id = agenda.set_agenda_official(tx, user.reach, item_id, official).meeting_id
+    return redirect(f"/meetings/{meeting_id}/agenda")
+
+
+@router.post("/agenda/{item_id}/remove")
+def remove(item_id: int, request: Request, meeting_id: str = Form(...),
+           user: Principal = Depends(organiser)) -> Response:
+    mid = req_int(meeting_id, "Hội nghị")
+    with get_ctx(request).transaction() as tx:
+        agenda.remove_agenda_item(tx, user.reach, item_id)
+    flash(request, "Đã bỏ câu hỏi khỏi chương trình.")
+    return redirect(f"/meetings/{mid}/agenda")
+
+
+@router.get("/meetings/{meeting_id}/conclusion")
+def conclusion(meeting_id: int, request: Request, user: Principal = Depends(organiser),
+               session: Session = Depends(db)) -> Response:
+    meeting = queries.get_meeting(session, meeting_id, user.reach)
+    items = queries.conclusion_items(session, meeting_id, user.reach)
+    return render(request, "conclusion.html", meeting=meeting, items=items)
+
+
+@router.get("/meetings/{meeting_id}/conclusion.docx")
+def conclusion_docx(meeting_id: int, request: Request, user: Principal = Depends(organiser),
+                    session: Session = Depends(db)) -> Response:
+    meeting = queries.get_meeting(session, meeting_id, user.reach)
+    items = queries.conclusion_items(session, meeting_id, user.reach)
+    labels = {f.code: f.label for f in fields_of(request)}
+    data = exports.conclusion_docx(meeting, items, labels)
+    return exports.download(data, f"thong-bao-ket-luan-{meeting.code}.docx", exports.DOCX)
+
+
+@router.post("/meetings/{meeting_id}/conclusion/send")
+def conclusion_send(meeting_id: int, request: Request, user: Principal = Depends(organiser)) -> Response:
+    with get_ctx(request).transaction() as tx:
+        result = agenda.send_conclusion(tx, user.reach, meeting_id)
+    message = f"Đã gửi trả lời đến {result.sent} người hỏi."
+    if result.without_answer:
+        message += f" Còn {result.without_answer} câu hỏi chưa có trả lời nên chưa gửi."
+    flash(request, message)
+    return redirect(f"/meetings/{meeting_id}/conclusion")

@@ -1,0 +1,178 @@
+"""One question: text, suggestion, duplicates, contact, audit trail, assignment and the answer composer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import PlainTextResponse, Response
+from sqlalchemy.orm import Session
+
+from nlp.privacy import mask_name, mask_phone
+from storage import lifecycle, notices, queries
+from storage.actions import console
+from storage.actions.questions import primary_of
+from storage.errors import DomainError, StaleVersion
+from storage.models import Question
+from storage.reach import require_question
+from web.deps import Principal, current_user, db, get_ctx
+from web.forms import opt_date, opt_int, req_int
+from web.render import field_codes, flash, redirect, render
+from web.security import csrf_protect
+
+router = APIRouter(dependencies=[Depends(csrf_protect)])
+
+
+def contact(question: Question, user: Principal) -> dict[str, str] | None:
+    citizen = question.citizen
+    if citizen is None:
+        return None
+    if citizen.erased_at is not None:
+        return {"note": "Người hỏi đã yêu cầu xóa dữ liệu cá nhân."}
+    name, phone = citizen.name or "", citizen.phone or ""
+    if not user.sees_contacts:
+        name, phone = mask_name(name), mask_phone(phone) if phone else ""
+    return {"name": name, "phone": phone, "locality": citizen.locality or "" if user.sees_contacts else "",
+            "channel": citizen.channel}
+
+
+def question_page(request: Request, session: Session, user: Principal, question_id: int, *,
+                  status_code: int = 200, error: str | None = None, draft: dict[str, str] | None = None) -> Response:
+    question = require_question(session, question_id, user.reach)
+    primary = primary_of(session, question)
+    members = [primary, *queries.duplicates_of(session, primary.id)]
+    deliveries = queries.deliveries_of(session, [m.id for m in members])
+    alternatives: list[Any] = question.alternatives or []
+    proposals = queries.proposed_duplicates(session, user.reach, question) if question.duplicate_of_id is None else []
+    return render(
+        request, "question.html", status_code=status_code, q=question, primary=primary, members=members,
+        proposals=proposals,
+        events=queries.events_of(session, question.id), replies=queries.replies_of(session, primary.id),
+        deliveries=deliveries, contact=contact(question, user), alternatives=alternatives,
+        agencies=queries.list_agencies(session, user.reach) if not user.is_agency else [],
+        templates=queries.list_templates(session, user.reach, primary.field),
+        allowed=sorted(lifecycle.ALLOWED.get(primary.status, frozenset()), key=lifecycle.STATUSES.index),
+        error=error, draft=draft or {},
+    )
+
+
+@router.get("/questions/{question_id}")
+def show(question_id: int, request: Request, user: Principal = Depends(current_user),
+         session: Session = Depends(db)) -> Response:
+    return question_page(request, session, user, question_id)
+
+
+@router.get("/tickets/{ticket}")
+def by_ticket(ticket: str, user: Principal = Depends(current_user), session: Session = Depends(db)) -> Response:
+    return redirect(f"/questions/{queries.get_question_by_ticket(session, ticket, user.reach).id}")
+
+
+def _do(request: Request, session: Session, user: Principal, question_id: int, done: str,
+        draft: dict[str, str] | None, move: Any) -> Response:
+    """Run one move in a transaction; on refusal show the page again with the message and the draft."""
+    try:
+        with get_ctx(request).transaction() as tx:
+            move(tx)
+    except StaleVersion as exc:
+        return question_page(request, session, user, question_id, status_code=409, error=exc.message, draft=draft)
+    except DomainError as exc:
+        if exc.http_status == 404:
+            raise
+        return question_page(request, session, user, question_id, status_code=exc.http_status, error=exc.message,
+                             draft=draft)
+    flash(request, done)
+    return redirect(f"/questions/{question_id}")
+
+
+@router.post("/questions/{question_id}/field")
+def set_field(question_id: int, request: Request, field: str = Form(...), version: str = Form(""),
+              user: Principal = Depends(current_user), session: Session = Depends(db)) -> Response:
+    expected = opt_int(version, "Phiên bản")
+    return _do(request, session, user, question_id, "Đã lưu lĩnh vực.", None, lambda tx: console.set_field(
+        tx, user.reach, question_id, field, field_codes(request), expected_version=expected))
+
+
+@router.post("/questions/{question_id}/assign")
+def assign(question_id: int, request: Request, agency_id: str = Form(""), due_date: str = Form(""),
+           version: str = Form(""), user: Principal = Depends(current_user),
+           session: Session = Depends(db)) -> Response:
+    expected = opt_int(version, "Phiên bản")
+    agency, due = req_int(agency_id, "Cơ quan"), opt_date(due_date, "Hạn xử lý")
+    return _do(request, session, user, question_id, "Đã giao cơ quan giải quyết.", None, lambda tx: console.assign(
+        tx, user.reach, question_id, agency, due_date=due, expected_version=expected))
+
+
+@router.post("/questions/{question_id}/status")
+def set_status(question_id: int, request: Request, status: str = Form(...), note: str = Form("", max_length=2000),
+               version: str = Form(""), user: Principal = Depends(current_user),
+               session: Session = Depends(db)) -> Response:
+    expected = opt_int(version, "Phiên bản")
+    return _do(request, session, user, question_id, f"Đã chuyển sang «{lifecycle.label(status)}».", None,
+               lambda tx: console.change_status(tx, user.reach, question_id, status, note=note,
+                                                expected_version=expected))
+
+
+@router.post("/questions/{question_id}/merge")
+def merge(question_id: int, request: Request, into: str = Form(...), user: Principal = Depends(current_user),
+          session: Session = Depends(db)) -> Response:
+    primary = req_int(into, "Câu hỏi chính")
+    return _do(request, session, user, question_id, "Đã gộp câu hỏi trùng.", None,
+               lambda tx: console.merge(tx, user.reach, primary, [question_id]))
+
+
+@router.post("/questions/{question_id}/absorb")
+def absorb(question_id: int, request: Request, other: str = Form(...), user: Principal = Depends(current_user),
+           session: Session = Depends(db)) -> Response:
+    dup = req_int(other, "Câu hỏi trùng")
+    return _do(request, session, user, question_id, "Đã gộp câu hỏi trùng.", None,
+               lambda tx: console.merge(tx, user.reach, question_id, [dup]))
+
+
+@router.post("/questions/{question_id}/dismiss")
+def dismiss(question_id: int, request: Request, user: Principal = Depends(current_user),
+            session: Session = Depends(db)) -> Response:
+    return _do(request, session, user, question_id, "Đã ghi nhận: không phải câu hỏi trùng.", None,
+               lambda tx: console.dismiss_proposed_duplicate(tx, user.reach, question_id))
+
+
+@router.post("/questions/{question_id}/unmerge")
+def unmerge(question_id: int, request: Request, user: Principal = Depends(current_user),
+            session: Session = Depends(db)) -> Response:
+    return _do(request, session, user, question_id, "Đã tách khỏi nhóm trùng.", None,
+               lambda tx: console.unmerge(tx, user.reach, question_id))
+
+
+@router.post("/questions/{question_id}/reply")
+def reply(question_id: int, request: Request, text: str = Form("", max_length=10_000), status: str = Form(""),
+          official: str = Form("", max_length=200), version: str = Form(""),
+          user: Principal = Depends(current_user), session: Session = Depends(db)) -> Response:
+    expected = opt_int(version, "Phiên bản")
+    draft = {"text": text, "status": status, "official": official}
+    return _do(request, session, user, question_id, "Đã gửi trả lời; tin nhắn đang được chuyển đến người hỏi.",
+               draft, lambda tx: console.reply(tx, user.reach, question_id, text, status=status or None,
+                                               official=official, expected_version=expected))
+
+
+@router.post("/questions/{question_id}/preview")
+def preview(question_id: int, text: str = Form("", max_length=10_000), status: str = Form(""),
+            user: Principal = Depends(current_user), session: Session = Depends(db)) -> Response:
+    question = require_question(session, question_id, user.reach)
+    body = text.strip() or "(chưa có nội dung trả lời)"
+    return PlainTextResponse(notices.answered(question.ticket or "", body, status or None))
+
+
+@router.post("/questions/{question_id}/answered")
+def answered(question_id: int, request: Request, value: str = Form("1"), back: str = Form(""),
+             user: Principal = Depends(current_user)) -> Response:
+    with get_ctx(request).transaction() as tx:
+        console.mark_answered_at_meeting(tx, user.reach, question_id, value == "1")
+    return redirect(back if back.startswith("/meetings/") else f"/questions/{question_id}")
+
+
+@router.post("/deliveries/{outbox_id}/retry")
+def retry(outbox_id: int, request: Request, user: Principal = Depends(current_user)) -> Response:
+    with get_ctx(request).transaction() as tx:
+        row = console.retry_delivery(tx, user.reach, outbox_id)
+        question_id = row.question_id
+    flash(request, "Đã đưa tin nhắn vào hàng đợi gửi lại.")
+    return redirect(f"/questions/{question_id}")

@@ -1,0 +1,84 @@
+"""Reports for any unit in reach and period: tables, SVG charts, XLSX and DOCX downloads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from storage import queries, reports
+from storage.errors import InvalidInput
+from storage.models import Unit
+from storage.reach import require_unit
+from storage.vnformat import LOCAL_TZ, vn_date
+from web import charts, exports
+from web.deps import Principal, db, organiser
+from web.forms import day_end, day_start, opt_date, opt_int
+from web.render import fields_of, render
+
+router = APIRouter()
+
+
+def _unit(session: Session, user: Principal, value: str | None) -> Unit:
+    unit_id = opt_int(value, "Đơn vị")
+    if unit_id is not None:
+        return require_unit(session, unit_id, user.reach)
+    units = queries.list_units(session, user.reach)
+    if not units:
+        raise InvalidInput("Không có đơn vị nào để lập báo cáo.", code="no_unit")
+    return min(units, key=lambda u: (u.depth, u.path))
+
+
+def report_data(request: Request, session: Session, user: Principal) -> tuple[exports.ReportData, Unit]:
+    p = request.query_params
+    unit = _unit(session, user, p.get("unit"))
+    start_day, end_day = opt_date(p.get("from"), "Từ ngày"), opt_date(p.get("to"), "Đến ngày")
+    if start_day and end_day and start_day > end_day:
+        raise InvalidInput("«Từ ngày» phải trước «Đến ngày».", code="bad_period")
+    start, end = day_start(start_day), day_end(end_day)
+    period = (f"từ {vn_date(start_day) if start_day else 'đầu'} đến {vn_date(end_day) if end_day else 'nay'}")
+    today = datetime.now(LOCAL_TZ).date()
+    data = exports.ReportData(
+        unit_name=unit.name, period=period,
+        levels=reports.per_level(session, unit, start=start, end=end),
+        fields=reports.per_field_period(session, unit, start=start, end=end),
+        agencies=reports.per_agency_timeliness(session, unit, today, start=start, end=end),
+        months=reports.over_time(session, unit, start=start, end=end),
+        field_labels={f.code: f.label for f in fields_of(request)},
+    )
+    return data, unit
+
+
+@router.get("/reports")
+def report_page(request: Request, user: Principal = Depends(organiser), session: Session = Depends(db)) -> Response:
+    data, unit = report_data(request, session, user)
+    query = str(request.url.query)
+    return render(request, "reports.html", data=data, unit=unit, units=queries.list_units(session, user.reach),
+                  query=query, p=request.query_params, year=date.today().year,
+                  field_cells=exports.field_cells, agency_cells=exports.agency_cells)
+
+
+@router.get("/reports/chart/fields.svg")
+def chart_fields(request: Request, user: Principal = Depends(organiser), session: Session = Depends(db)) -> Response:
+    data, _ = report_data(request, session, user)
+    return Response(charts.by_field(data.fields, data.field_labels), media_type="image/svg+xml")
+
+
+@router.get("/reports/chart/levels.svg")
+def chart_levels(request: Request, user: Principal = Depends(organiser), session: Session = Depends(db)) -> Response:
+    data, _ = report_data(request, session, user)
+    return Response(charts.by_level(data.levels), media_type="image/svg+xml")
+
+
+@router.get("/reports/export.xlsx")
+def export_xlsx(request: Request, user: Principal = Depends(organiser), session: Session = Depends(db)) -> Response:
+    data, unit = report_data(request, session, user)
+    return exports.download(exports.report_xlsx(data), f"bao-cao-{unit.code}.xlsx", exports.XLSX)
+
+
+@router.get("/reports/export.docx")
+def export_docx(request: Request, user: Principal = Depends(organiser), session: Session = Depends(db)) -> Response:
+    data, unit = report_data(request, session, user)
+    return exports.download(exports.report_docx(data), f"bao-cao-{unit.code}.docx", exports.DOCX)
