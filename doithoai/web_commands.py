@@ -1,0 +1,133 @@
+"""CLI commands of the console: accounts and API keys, and the demo's accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from doithoai.context import AppContext
+from storage import queries
+from storage.actions import api_keys, units, users
+from storage.actions.users import ROLE_LABELS
+from storage.errors import DomainError
+from storage.models import Agency, User
+from storage.reach import Reach
+
+__all__ = ["demo_users", "register"]
+
+console = Console()
+err = Console(stderr=True)
+
+DEMO_ACCOUNTS = [
+    ("quantri", "admin", None, None, "Quản trị hệ thống"),
+    ("tinh.hg", "organiser", "HG", None, "Tổ giúp việc Tỉnh ủy Hậu Giang"),
+    ("huyen.ph", "organiser", "HG-PH", None, "Tổ giúp việc Huyện ủy Phụng Hiệp"),
+    ("kinhte.ph", "agency", "HG-PH", "Phòng Kinh tế huyện Phụng Hiệp", "Cán bộ Phòng Kinh tế huyện Phụng Hiệp"),
+]
+
+
+def _agency_id(session: Session, unit_code: str, name: str) -> int:
+    unit = units.get_unit_by_code(session, unit_code)
+    agency = session.scalars(select(Agency).where(Agency.unit_id == unit.id, Agency.name == name)).first()
+    if agency is None:
+        raise DomainError(f"Không tìm thấy cơ quan «{name}» của đơn vị {unit_code}.")
+    return agency.id
+
+
+def demo_users(ctx: AppContext) -> None:
+    """One account per role for the demo; passwords are printed once, a second run creates nothing."""
+    created: list[tuple[str, str, str, str]] = []
+    with ctx.transaction() as session:
+        for username, role, unit_code, agency_name, full_name in DEMO_ACCOUNTS:
+            if session.scalars(select(User.id).where(User.username == username)).first() is not None:
+                continue
+            password = users.new_password()
+            unit_id = units.get_unit_by_code(session, unit_code).id if unit_code and not agency_name else None
+            agency_id = _agency_id(session, unit_code, agency_name) if unit_code and agency_name else None
+            users.create_user(session, username=username, role=role, password=password, unit_id=unit_id,
+                              agency_id=agency_id, full_name=full_name)
+            created.append((username, password, ROLE_LABELS[role], full_name))
+    if not created:
+        console.print("Các tài khoản mẫu đã có từ trước (mật khẩu đã in ở lần chạy đầu).")
+        return
+    table = Table("Tên đăng nhập", "Mật khẩu", "Vai trò", "Họ tên",
+                  title=f"Tài khoản trang quản trị {ctx.settings.public_url}/login (mật khẩu chỉ in một lần)")
+    for row in created:
+        table.add_row(*row)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    user_app = typer.Typer(help="Tài khoản trang quản trị.", no_args_is_help=True)
+    key_app = typer.Typer(help="Khóa API cho Open311.", no_args_is_help=True)
+    app.add_typer(user_app, name="user")
+    app.add_typer(key_app, name="api-key")
+
+    @user_app.command("create")
+    def user_create(
+        username: Annotated[str, typer.Option(help="Login name.")],
+        role: Annotated[str, typer.Option(help="admin, organiser or agency.")],
+        unit: Annotated[str | None, typer.Option(help="Unit code (organiser; for agency, the agency's unit).")] = None,
+        agency: Annotated[str | None, typer.Option(help="Agency name or number (role agency).")] = None,
+        password: Annotated[str | None, typer.Option(help="Password; generated and printed once if omitted.")] = None,
+        full_name: Annotated[str, typer.Option(help="Full name shown in the console.")] = "",
+    ) -> None:
+        """Create a console account (argon2 password hash)."""
+        ctx = AppContext()
+        secret = password or users.new_password()
+        try:
+            with ctx.transaction() as session:
+                unit_id = units.get_unit_by_code(session, unit).id if unit else None
+                agency_id = None
+                if agency:
+                    if agency.isdigit():
+                        agency_id = int(agency)
+                    elif unit:
+                        agency_id = _agency_id(session, unit, agency)
+                    else:
+                        raise DomainError("Cần --unit để tìm cơ quan theo tên (hoặc dùng số của cơ quan).")
+                user = users.create_user(session, username=username, role=role, password=secret,
+                                         unit_id=unit_id if role == "organiser" else None, agency_id=agency_id,
+                                         full_name=full_name)
+                console.print(f"Đã tạo tài khoản [bold]{user.username}[/bold] ({ROLE_LABELS[user.role]}).")
+        except DomainError as exc:
+            err.print(f"[red]Lỗi:[/red] {exc.message}")
+            raise typer.Exit(1) from None
+        if not password:
+            console.print(f"Mật khẩu (chỉ in một lần): [bold]{secret}[/bold]")
+
+    @user_app.command("list")
+    def user_list() -> None:
+        """List console accounts."""
+        ctx = AppContext()
+        with ctx.transaction() as session:
+            table = Table("Tên đăng nhập", "Họ tên", "Vai trò", "Phạm vi", "Tình trạng")
+            unit_names = {u.id: u.name for u in queries.list_units(session, Reach.admin())}
+            agency_names = {a.id: a.name for a in queries.list_agencies(session, Reach.admin())}
+            for u in queries.list_users(session):
+                scope = agency_names.get(u.agency_id or -1) or unit_names.get(u.unit_id or -1) or "Toàn hệ thống"
+                table.add_row(u.username, u.full_name, ROLE_LABELS.get(u.role, u.role), scope,
+                              "Đang dùng" if u.active else "Đã khóa")
+        console.print(table)
+
+    @key_app.command("create")
+    def api_key_create(
+        name: Annotated[str, typer.Option(help="Who uses the key, e.g. 'Cổng dịch vụ công'.")],
+        unit: Annotated[str | None, typer.Option(help="Limit the key to this unit code and the units below.")] = None,
+    ) -> None:
+        """Issue an Open311 API key; it is printed once and only its hash is stored."""
+        ctx = AppContext()
+        try:
+            with ctx.transaction() as session:
+                unit_id = units.get_unit_by_code(session, unit).id if unit else None
+                key, raw = api_keys.create_api_key(session, name=name, unit_id=unit_id)
+                console.print(f"Đã cấp khóa API «{key.name}». Khóa (chỉ in một lần, hãy lưu lại):")
+        except DomainError as exc:
+            err.print(f"[red]Lỗi:[/red] {exc.message}")
+            raise typer.Exit(1) from None
+        typer.echo(raw)
