@@ -36,6 +36,14 @@ def contact(question: Question, user: Principal) -> dict[str, str] | None:
             "channel": citizen.channel}
 
 
+def reply_statuses(current: str) -> list[str]:
+    """Statuses the answer composer offers: the allowed outcomes (resolving also works from received)."""
+    allowed = lifecycle.ALLOWED.get(current, frozenset())
+    if current == lifecycle.RECEIVED:
+        allowed = allowed | {lifecycle.RESOLVED}
+    return [s for s in (lifecycle.IN_PROGRESS, lifecycle.RESOLVED, lifecycle.UNRESOLVED) if s in allowed]
+
+
 def question_page(request: Request, session: Session, user: Principal, question_id: int, *,
                   status_code: int = 200, error: str | None = None, draft: dict[str, str] | None = None) -> Response:
     question = require_question(session, question_id, user.reach)
@@ -52,6 +60,7 @@ def question_page(request: Request, session: Session, user: Principal, question_
         agencies=queries.list_agencies(session, user.reach) if not user.is_agency else [],
         templates=queries.list_templates(session, user.reach, primary.field),
         allowed=sorted(lifecycle.ALLOWED.get(primary.status, frozenset()), key=lifecycle.STATUSES.index),
+        reply_statuses=reply_statuses(primary.status),
         error=error, draft=draft or {},
     )
 
