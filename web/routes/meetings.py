@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from storage import queries
 from storage.actions import meetings as meeting_actions
-from storage.errors import DomainError
+from storage.errors import DomainError, OutOfReach
 from storage.reach import require_unit
 from web.deps import Principal, current_user, db, get_ctx, organiser
 from web.forms import day_start, local_input, opt_datetime, opt_int, req_datetime, req_int
@@ -88,7 +88,7 @@ def meeting_save(
                     place=place.strip(), starts_at=starts, intake_until=until)
             new_id = meeting.id
     except DomainError as exc:
-        if exc.http_status == 404:
+        if exc.http_status == 404 or isinstance(exc, OutOfReach):
             raise
         return _form_page(request, session, user, values, meeting_id, error=exc.message)
     flash(request, "Đã lưu hội nghị.")
