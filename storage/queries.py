@@ -30,7 +30,7 @@ from storage.models import (
     Unit,
     User,
 )
-from storage.queue import asker_counts, queue_statement
+from storage.queue import queue_statement
 from storage.reach import Reach, scope_meetings, scope_questions, scope_units
 
 
@@ -278,7 +278,13 @@ def queue_page(session: Session, reach: Reach, meeting_id: int, f: QueueFilter) 
     conds = _queue_where(session, reach, meeting_id, f, with_field=True)
     base = scope_questions(select(Question).where(*conds), reach)
     total = int(session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0)
-    counts = asker_counts()
+    # Duplicates of this meeting only: a global count would scan every question of every meeting.
+    counts = (
+        select(Question.duplicate_of_id.label("qid"), func.count().label("n"))
+        .where(Question.meeting_id == meeting_id, Question.duplicate_of_id.is_not(None))
+        .group_by(Question.duplicate_of_id)
+        .subquery()
+    )
     stmt = base.outerjoin(counts, counts.c.qid == Question.id)
     n = func.coalesce(counts.c.n, 0)
     order: dict[str, list[Any]] = {

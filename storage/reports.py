@@ -229,29 +229,29 @@ def per_agency_timeliness(
         .group_by(StatusEvent.question_id)
         .subquery()
     )
+    if session.get_bind().dialect.name == "postgresql":
+        done_day: Any = func.date(func.timezone("Asia/Ho_Chi_Minh", resolved_at.c.at))
+    else:
+        done_day = func.date(resolved_at.c.at, "+7 hours")
+    resolved = Question.status == lifecycle.RESOLVED
+    has_due = Question.due_date.is_not(None)
+    done_in_time = resolved & resolved_at.c.at.is_not(None) & has_due & (done_day <= Question.due_date)
+    counted = has_due & ((resolved & resolved_at.c.at.is_not(None)) | (~resolved & (Question.due_date < today)))
+    late_open = has_due & ~resolved & (Question.due_date < today) & Question.status.in_(lifecycle.OPEN_STATUSES)
     rows = session.execute(
-        select(Agency.name, Question.status, Question.due_date, resolved_at.c.at)
+        select(Agency.name, func.count(Question.id), func.sum(case((resolved, 1), else_=0)),
+               func.sum(case((done_in_time, 1), else_=0)), func.sum(case((counted, 1), else_=0)),
+               func.sum(case((late_open, 1), else_=0)))
         .join(Question, Question.agency_id == Agency.id)
         .join(Unit, Unit.id == Agency.unit_id)
         .join(Meeting, Meeting.id == Question.meeting_id)
         .outerjoin(resolved_at, resolved_at.c.qid == Question.id)
         .where(Unit.path.startswith(unit.path), Question.duplicate_of_id.is_(None), *_period(start, end))
+        .group_by(Agency.name)
+        .order_by(Agency.name)
     ).all()
-    out: dict[str, AgencyRow] = {}
-    for name, status, due, done_at in rows:
-        row = out.setdefault(str(name), AgencyRow(str(name), 0, 0, 0, 0, 0))
-        row.assigned += 1
-        resolved = status == lifecycle.RESOLVED
-        row.resolved += int(resolved)
-        if due is None:
-            continue
-        if resolved and done_at is not None:
-            row.due += 1
-            row.on_time += int(vn_local_date(done_at) <= due)
-        elif due < today:
-            row.due += 1
-            row.overdue_open += int(status in lifecycle.OPEN_STATUSES)
-    return sorted(out.values(), key=lambda r: r.agency)
+    return [AgencyRow(str(name), int(n), int(r or 0), int(ok or 0), int(due or 0), int(late or 0))
+            for name, n, r, ok, due, late in rows]
 
 
 def over_time(

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from storage.reports import FieldRow, LevelReport  # noqa: E402
 
@@ -35,6 +36,7 @@ def by_field(rows: list[FieldRow], labels: dict[str, str]) -> bytes:
         ax.barh(names, [r.questions for r in shown], color="#1565c0", label="Ý kiến, kiến nghị")
         ax.barh(names, [r.resolved for r in shown], color=COLORS["resolved"], label="Đã giải quyết")
         ax.set_xlabel("Số ý kiến")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="lower right")
         ax.set_title("Ý kiến, kiến nghị theo lĩnh vực")
         return _svg(fig)
@@ -51,6 +53,7 @@ def by_level(report: LevelReport) -> bytes:
             left = [a + b for a, b in zip(left, values, strict=True)]
         ax.invert_yaxis()
         ax.set_xlabel("Số ý kiến")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=8)
         ax.set_title("Kết quả giải quyết theo cấp")
         return _svg(fig)

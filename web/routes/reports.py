@@ -31,14 +31,19 @@ def _unit(session: Session, user: Principal, value: str | None) -> Unit:
     return min(units, key=lambda u: (u.depth, u.path))
 
 
-def report_data(request: Request, session: Session, user: Principal) -> tuple[exports.ReportData, Unit]:
+def _scope(request: Request, session: Session, user: Principal) -> tuple[Unit, datetime | None, datetime | None, str]:
+    """The unit and period asked for: (unit, start, end, period in words)."""
     p = request.query_params
     unit = _unit(session, user, p.get("unit"))
     start_day, end_day = opt_date(p.get("from"), "Từ ngày"), opt_date(p.get("to"), "Đến ngày")
     if start_day and end_day and start_day > end_day:
         raise InvalidInput("«Từ ngày» phải trước «Đến ngày».", code="bad_period")
-    start, end = day_start(start_day), day_end(end_day)
     period = (f"từ {vn_date(start_day) if start_day else 'đầu'} đến {vn_date(end_day) if end_day else 'nay'}")
+    return unit, day_start(start_day), day_end(end_day), period
+
+
+def report_data(request: Request, session: Session, user: Principal) -> tuple[exports.ReportData, Unit]:
+    unit, start, end, period = _scope(request, session, user)
     today = datetime.now(LOCAL_TZ).date()
     data = exports.ReportData(
         unit_name=unit.name, period=period,
@@ -62,14 +67,17 @@ def report_page(request: Request, user: Principal = Depends(organiser), session:
 
 @router.get("/reports/chart/fields.svg")
 def chart_fields(request: Request, user: Principal = Depends(organiser), session: Session = Depends(db)) -> Response:
-    data, _ = report_data(request, session, user)
-    return Response(charts.by_field(data.fields, data.field_labels), media_type="image/svg+xml")
+    unit, start, end, _ = _scope(request, session, user)
+    rows = reports.per_field_period(session, unit, start=start, end=end)
+    labels = {f.code: f.label for f in fields_of(request)}
+    return Response(charts.by_field(rows, labels), media_type="image/svg+xml")
 
 
 @router.get("/reports/chart/levels.svg")
 def chart_levels(request: Request, user: Principal = Depends(organiser), session: Session = Depends(db)) -> Response:
-    data, _ = report_data(request, session, user)
-    return Response(charts.by_level(data.levels), media_type="image/svg+xml")
+    unit, start, end, _ = _scope(request, session, user)
+    return Response(charts.by_level(reports.per_level(session, unit, start=start, end=end)),
+                    media_type="image/svg+xml")
 
 
 @router.get("/reports/export.xlsx")
