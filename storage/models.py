@@ -171,6 +171,7 @@ class StatusEvent(Base):
     """The audit trail: every change of status, field, assignment, unit, merge or reply."""
 
     __tablename__ = "status_events"
+    __table_args__ = (Index("ix_status_events_outcome", "to_value", "kind", "question_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)

@@ -221,37 +221,45 @@ def per_agency_timeliness(
 ) -> list[AgencyRow]:
     """Per agency of `unit` and below: assigned, resolved, and resolved by the due date.
 
-    The on-time rate counts only assignments that are due (deadline passed) or already resolved.
+    The on-time rate counts only assignments that are due (deadline passed) or already resolved;
+    a question is resolved when its first change of status to resolved was recorded.
     """
-    resolved_at = (
+    agencies = dict(session.execute(
+        select(Agency.id, Agency.name).join(Unit, Unit.id == Agency.unit_id).where(Unit.path.startswith(unit.path))
+    ).all())
+    conds: list[Any] = [Question.agency_id.in_(list(agencies)), Question.duplicate_of_id.is_(None)]
+    if start is not None or end is not None:
+        conds.append(Question.meeting_id.in_(select(Meeting.id).where(*_period(start, end))))
+    resolved = Question.status == lifecycle.RESOLVED
+    past_due = Question.due_date.is_not(None) & ~resolved & (Question.due_date < today)
+    late_open = past_due & Question.status.in_(lifecycle.OPEN_STATUSES)
+    counts = session.execute(
+        select(Question.agency_id, func.count(), func.sum(case((resolved, 1), else_=0)),
+               func.sum(case((past_due, 1), else_=0)), func.sum(case((late_open, 1), else_=0)))
+        .where(*conds).group_by(Question.agency_id)
+    ).all()
+    first_resolved = (
         select(StatusEvent.question_id.label("qid"), func.min(StatusEvent.at).label("at"))
-        .where(StatusEvent.kind == "status", StatusEvent.to_value == lifecycle.RESOLVED)
+        .where(StatusEvent.to_value == lifecycle.RESOLVED, StatusEvent.kind == "status")
         .group_by(StatusEvent.question_id)
         .subquery()
     )
     if session.get_bind().dialect.name == "postgresql":
-        done_day: Any = func.date(func.timezone("Asia/Ho_Chi_Minh", resolved_at.c.at))
+        done_day: Any = func.date(func.timezone("Asia/Ho_Chi_Minh", first_resolved.c.at))
     else:
-        done_day = func.date(resolved_at.c.at, "+7 hours")
-    resolved = Question.status == lifecycle.RESOLVED
-    has_due = Question.due_date.is_not(None)
-    done_in_time = resolved & resolved_at.c.at.is_not(None) & has_due & (done_day <= Question.due_date)
-    counted = has_due & ((resolved & resolved_at.c.at.is_not(None)) | (~resolved & (Question.due_date < today)))
-    late_open = has_due & ~resolved & (Question.due_date < today) & Question.status.in_(lifecycle.OPEN_STATUSES)
-    rows = session.execute(
-        select(Agency.name, func.count(Question.id), func.sum(case((resolved, 1), else_=0)),
-               func.sum(case((done_in_time, 1), else_=0)), func.sum(case((counted, 1), else_=0)),
-               func.sum(case((late_open, 1), else_=0)))
-        .join(Question, Question.agency_id == Agency.id)
-        .join(Unit, Unit.id == Agency.unit_id)
-        .join(Meeting, Meeting.id == Question.meeting_id)
-        .outerjoin(resolved_at, resolved_at.c.qid == Question.id)
-        .where(Unit.path.startswith(unit.path), Question.duplicate_of_id.is_(None), *_period(start, end))
-        .group_by(Agency.name)
-        .order_by(Agency.name)
-    ).all()
-    return [AgencyRow(str(name), int(n), int(r or 0), int(ok or 0), int(due or 0), int(late or 0))
-            for name, n, r, ok, due, late in rows]
+        done_day = func.date(first_resolved.c.at, "+7 hours")
+    timely = dict((aid, (int(n), int(ok or 0))) for aid, n, ok in session.execute(
+        select(Question.agency_id, func.count(), func.sum(case((done_day <= Question.due_date, 1), else_=0)))
+        .join(first_resolved, first_resolved.c.qid == Question.id)
+        .where(*conds, resolved, Question.due_date.is_not(None))
+        .group_by(Question.agency_id)
+    ).all())
+    out = []
+    for aid, n, r, due_open, late in counts:
+        resolved_due, on_time = timely.get(aid, (0, 0))
+        out.append(AgencyRow(str(agencies[aid]), int(n), int(r or 0), on_time, resolved_due + int(due_open or 0),
+                             int(late or 0)))
+    return sorted(out, key=lambda r: r.agency)
 
 
 def over_time(
@@ -277,3 +285,4 @@ def vn_local_date(value: datetime) -> date:
     from storage.vnformat import local
 
     return local(value).date()
+

@@ -49,9 +49,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_questions_meeting_dup_created', ['meeting_id', 'duplicate_of_id', 'created_at'],
                               unique=False)
         batch_op.create_index('ix_questions_agency_due', ['agency_id', 'due_date'], unique=False)
+    # When each question was first resolved, for the agencies' on-time rate.
+    with op.batch_alter_table('status_events', schema=None) as batch_op:
+        batch_op.create_index('ix_status_events_outcome', ['to_value', 'kind', 'question_id', 'at'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('status_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_status_events_outcome')
     with op.batch_alter_table('questions', schema=None) as batch_op:
         batch_op.drop_index('ix_questions_agency_due')
         batch_op.drop_index('ix_questions_meeting_dup_created')
