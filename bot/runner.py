@@ -66,9 +66,9 @@ class Channels:
             if s.telegram_webhook_url and s.telegram_webhook_secret is not None:
                 await app.bot.set_webhook(f"{s.telegram_webhook_url.rstrip('/')}{telegram.WEBHOOK_PATH}",
                                           secret_token=s.telegram_webhook_secret.get_secret_value())
-            elif app.updater is not None:
+            else:
                 await app.bot.delete_webhook()
-                await app.updater.start_polling(poll_interval=0.0, timeout=10)
+                self.tasks.append(asyncio.create_task(telegram.poll(app, stop)))
             log.info("Telegram bot started")
         if self.zalo_client is not None:
             if s.zalo_webhook_url and s.zalo_webhook_secret is not None:
@@ -88,8 +88,6 @@ class Channels:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         if self.telegram_app is not None:
             app = self.telegram_app
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
             if app.running:
                 await app.stop()
             await app.shutdown()

@@ -16,7 +16,8 @@ PARTS = ("web", "bot", "worker")
 
 
 def run(ctx: AppContext, host: str, port: int, only: str | None) -> None:
-    logging.basicConfig(level=ctx.settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=ctx.settings.log_level.upper(), force=True,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
     asyncio.run(serve(ctx, host, port, only))
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 
-from nlp import classify, duplicates, normalize
+from nlp import classify, duplicates
+
+# The functions, not the module: `nlp/__init__` rebinds the name `nlp.normalize` to the function.
+from nlp.normalize import normalize, strip_diacritics
 from storage.analysis import Analysis
 
 
@@ -16,11 +19,11 @@ class NlpAnalyzer:
         self.classifier = classify.load_or_train(model_path, fields_path=fields_path)
 
     def analyze(self, text: str) -> Analysis:
-        normalized = normalize.normalize(text)
+        normalized = normalize(text)
         prediction = self.classifier.predict(text)
         return Analysis(
             normalized=normalized,
-            search_text=normalize.strip_diacritics(normalized),
+            search_text=strip_diacritics(normalized),
             field=prediction.field,
             confidence=prediction.confidence,
             alternatives=list(prediction.alternatives),
@@ -33,4 +36,4 @@ class NlpAnalyzer:
         return duplicates.find_similar(text, candidates)
 
     def search_form(self, text: str) -> str:
-        return normalize.strip_diacritics(normalize.normalize(text))
+        return strip_diacritics(normalize(text))

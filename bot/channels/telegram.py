@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from datetime import timedelta
@@ -71,7 +72,8 @@ def chunks(text: str, size: int = MAX_TEXT) -> list[str]:
 
 
 def build_application(ctx: BotContext, token: str, base_url: str | None = None) -> PtbApp:
-    builder = Application.builder().token(token)
+    # Polling is `poll` below, which confirms updates only once handled; no PTB Updater.
+    builder = Application.builder().token(token).updater(None)
     if base_url:
         root = base_url.rstrip("/")
         builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
@@ -92,11 +94,35 @@ def build_application(ctx: BotContext, token: str, base_url: str | None = None) 
                 try:
                     await context.bot.send_message(int(incoming.chat_id), part,
                                                    reply_markup=keyboard(out) if i == len(parts) - 1 else None)
-                except TelegramError:
+                except Exception:  # noqa: BLE001 - one failed reply must not stop the others
                     log.warning("could not reply in chat %s", incoming.chat_id, exc_info=True)
 
     app.add_handler(TypeHandler(Update, on_update))
     return app
+
+
+async def poll(app: PtbApp, stop: asyncio.Event, timeout: int = 10) -> None:
+    """Long polling that confirms an update (the next `offset`) only once it has been handled.
+
+    PTB's own Updater confirms updates as soon as it fetches them, so a process killed with
+    updates still in its queue would lose them; here they are fetched again after a restart,
+    and the processed-updates table makes the second handling change nothing.
+    """
+    offset = 0
+    while not stop.is_set():
+        try:
+            updates = await app.bot.get_updates(offset=offset, timeout=timeout,
+                                                allowed_updates=["message", "callback_query"])
+        except RetryAfter as exc:
+            await asyncio.sleep(_seconds(exc.retry_after))
+            continue
+        except TelegramError:
+            log.warning("Telegram getUpdates failed; retrying", exc_info=True)
+            await asyncio.sleep(2.0)
+            continue
+        for update in updates:
+            await app.process_update(update)
+            offset = update.update_id + 1
 
 
 def _seconds(value: int | float | timedelta) -> float:
