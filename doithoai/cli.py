@@ -313,9 +313,19 @@ def _register_optional() -> None:
     import importlib
     import importlib.util
 
-    for module in ("doithoai.nlp_commands", "doithoai.web_commands", "doithoai.bot_commands"):
+    from doithoai import nlp_commands
+
+    nlp_commands.register(app, corrections=_corrections)
+    for module in ("doithoai.web_commands", "doithoai.bot_commands"):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(app)
+
+
+def _corrections() -> list[tuple[str, str]]:
+    """Organisers' corrections (confirmed field ≠ suggested field), as training examples."""
+    ctx = _ctx()
+    with ctx.transaction() as session:
+        return queries.confirmed_examples(session, Reach.admin(), corrections_only=True)
 
 
 _register_optional()

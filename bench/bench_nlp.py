@@ -1,0 +1,164 @@
+"""Throughput of the intake path (normalise -> classify -> duplicate check) beside bare
+underthesea.word_tokenize, one-question classify latency, and grouping time 10k vs 100k.
+
+Questions are synthetic variants of the corpus lines, made here (no download).
+Usage: python bench/bench_nlp.py [--sizes 2000 176386] [--group-sizes 10000 100000]
+Prints one JSON line, then a short table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+
+from nlp.classify import train
+from nlp.corpus import load_corpus
+from nlp.duplicates import DuplicateIndex, group, signature
+from nlp.normalize import normalize, strip_diacritics
+
+MEETING_SIZE = 226  # 176.386 opinions over 779 meetings in the seed's five-year table
+BATCH = 64
+
+_SHORT = {"không": "ko", "được": "dc", "em": "e", "người": "ng", "bảo hiểm y tế": "bhyt", "ủy ban nhân dân": "UBND"}
+_PREFIXES = ["", "", "Cho em hỏi ", "Xin hỏi ", "cho tui hỏi ", "Kính gửi lãnh đạo, ", "Dạ "]
+_SUFFIXES = ["", "", " ạ", " vậy?", ", mong được trả lời sớm", " cảm ơn", "!!!"]
+
+
+def corpus_lines() -> list[str]:
+    return [text for text, _ in load_corpus()]
+
+
+def variant(text: str, rng: random.Random) -> str:
+    if rng.random() < 0.3:
+        for long, short in _SHORT.items():
+            text = text.replace(long, short)
+    text = rng.choice(_PREFIXES) + text + rng.choice(_SUFFIXES)
+    if rng.random() < 0.5:
+        text += f" ở ấp {rng.randint(1, 12)}"
+    if rng.random() < 0.2:
+        words = text.split()
+        i = rng.randrange(len(words))
+        if len(words[i]) > 3:
+            w = words[i]
+            j = rng.randrange(len(w) - 1)
+            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+        text = " ".join(words)
+    if rng.random() < 0.4:
+        text = strip_diacritics(text)
+    return text
+
+
+def questions(n: int, seed: int = 2026) -> list[str]:
+    rng = random.Random(seed)
+    lines = corpus_lines()
+    return [variant(rng.choice(lines), rng) for _ in range(n)]
+
+
+def bench_floor(texts: list[str]) -> float:
+    from underthesea import word_tokenize
+
+    started = time.perf_counter()
+    for text in texts:
+        word_tokenize(text)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def bench_intake(texts: list[str], classifier: object) -> tuple[float, int]:
+    """Questions/s for normalise -> classify (micro-batches) -> duplicate check against the
+    open questions of the same meeting; returns (rate, proposed duplicates)."""
+    from nlp.classify import Classifier
+
+    assert isinstance(classifier, Classifier)
+    proposed = 0
+    index = DuplicateIndex()
+    started = time.perf_counter()
+    for start in range(0, len(texts), BATCH):
+        batch = [normalize(t) for t in texts[start : start + BATCH]]
+        classifier.predict_normalized(batch)
+        for offset, norm in enumerate(batch):
+            position = start + offset
+            if position % MEETING_SIZE == 0:
+                index = DuplicateIndex()
+            sig = signature(norm, normalized=True)
+            if index.query(sig, limit=5):
+                proposed += 1
+            index.add(position, sig)
+    return len(texts) / (time.perf_counter() - started), proposed
+
+
+def bench_latency(texts: list[str], classifier: object) -> dict[str, float]:
+    from nlp.classify import Classifier
+
+    assert isinstance(classifier, Classifier)
+    for text in texts[:20]:
+        classifier.predict(text)
+    times = []
+    for text in texts:
+        started = time.perf_counter()
+        classifier.predict(text)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {
+        "p50_ms": round(statistics.median(times), 3),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 3),
+        "max_ms": round(times[-1], 3),
+    }
+
+
+def bench_grouping(n: int) -> tuple[float, int]:
+    items = list(enumerate(questions(n, seed=n)))
+    started = time.perf_counter()
+    hits = group(items)
+    return time.perf_counter() - started, len({h.group for h in hits})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 176_386])
+    parser.add_argument("--group-sizes", type=int, nargs=2, default=[10_000, 100_000])
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    classifier = train(None, None, None)
+    train_seconds = time.perf_counter() - started
+    group(list(enumerate(questions(500, seed=1))))  # load word weights before timing
+
+    result: dict[str, object] = {"bench": "nlp", "train_seconds": round(train_seconds, 2)}
+    rows = []
+    for size in args.sizes:
+        texts = questions(size)
+        floor = bench_floor(texts)
+        rate, proposed = bench_intake(texts, classifier)
+        result[f"intake_{size}"] = {
+            "questions_per_s": round(rate, 1),
+            "word_tokenize_per_s": round(floor, 1),
+            "ratio_to_floor": round(rate / floor, 3),
+            "proposed_duplicates": proposed,
+        }
+        rows.append((f"intake {size}", f"{rate:,.0f} q/s", f"word_tokenize {floor:,.0f} q/s", f"x{rate / floor:.2f}"))
+    latency = bench_latency(questions(1000, seed=7), classifier)
+    result["classify_one"] = latency
+    rows.append(("classify one", f"p50 {latency['p50_ms']} ms", f"p95 {latency['p95_ms']} ms", ""))
+    small, large = args.group_sizes
+    t_small, g_small = bench_grouping(small)
+    t_large, g_large = bench_grouping(large)
+    result["grouping"] = {
+        f"seconds_{small}": round(t_small, 2),
+        f"seconds_{large}": round(t_large, 2),
+        "ratio": round(t_large / t_small, 2),
+        f"groups_{small}": g_small,
+        f"groups_{large}": g_large,
+    }
+    rows.append(
+        (f"group {small}", f"{t_small:.1f} s", f"group {large} {t_large:.1f} s", f"ratio {t_large / t_small:.1f}")
+    )
+    print(json.dumps(result, ensure_ascii=False))
+    for row in rows:
+        print(f"{row[0]:<16}{row[1]:>16}  {row[2]:<28}{row[3]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Text normalisation for Vietnamese citizen questions.
+
+`normalize` is what the classifier and the duplicate finder see; the stored original is never
+changed. `strip_diacritics` gives the form many citizens type ("duong vao ap 3 bi hu").
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = [
+    "MAX_CHARS",
+    "has_diacritics",
+    "load_shorthand",
+    "normalize",
+    "strip_diacritics",
+    "tokens",
+]
+
+MAX_CHARS = 10_000
+"""Longer input is cut to this many characters before normalising."""
+
+_TAG_RE = re.compile(r"<[^<>]{0,500}>")
+# Control characters, zero-width and bidi marks, BOM, variation selectors.
+_INVISIBLE_RE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff9-\ufffb]"
+)
+_REPEAT_LETTER_RE = re.compile(r"([^\W\d_])\1{2,}")
+_REPEAT_PUNCT_RE = re.compile(r"([!?.,;:~\-])\1+")
+_WORD_RE = re.compile(r"\w+")
+_SPACE_RE = re.compile(r"\s+")
+_COMBINING_RE = re.compile("[\u0300-\u036f]")
+
+
+def _load_tone_map() -> tuple[Mapping[str, str], Mapping[str, str]]:
+    """underthesea's old/new tone-mark placement rules, used token by token.
+
+    underthesea's own `text_normalize` also re-tokenises the text (spaces around punctuation),
+    which we do not want in a text organisers may read, so only its maps are used here.
+    """
+    try:
+        from underthesea.pipeline.text_normalize.text_normalizer import character_map, token_map
+
+        return dict(character_map), dict(token_map)
+    except Exception:  # pragma: no cover - underthesea is a dependency; degrade, never fail
+        return {"ð": "đ", "Ð": "Đ"}, {}
+
+
+_CHAR_MAP, _TOKEN_MAP = _load_tone_map()
+_CHAR_TABLE = str.maketrans(dict(_CHAR_MAP)) if all(len(k) == 1 for k in _CHAR_MAP) else {}
+
+
+@lru_cache(maxsize=1)
+def load_shorthand() -> dict[str, str]:
+    """Chat shorthand from `nlp/data/shorthand.tsv` (lower-case key -> expansion)."""
+    table: dict[str, str] = {}
+    text = (Path(__file__).resolve().parent / "data" / "shorthand.tsv").read_text(encoding="utf-8")
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "\t" not in raw:
+            continue
+        short, _, expansion = raw.partition("\t")
+        short = unicodedata.normalize("NFC", short.strip().lower())
+        expansion = unicodedata.normalize("NFC", expansion.strip())
+        if short and expansion:
+            table[short] = expansion
+    return table
+
+
+def _fix_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    expansion = _SHORTHAND.get(word.lower())
+    if expansion is not None:
+        return expansion
+    if len(word) <= 6:
+        return _TOKEN_MAP.get(word, word)
+    return word
+
+
+_SHORTHAND = load_shorthand()
+
+
+def normalize(text: str) -> str:
+    """Normalised form of a question: NFC, no invisible characters or markup, tone marks in the
+    new placement, chat shorthand expanded, whitespace collapsed. Never raises."""
+    try:
+        return _normalize(text)
+    except Exception:  # pragma: no cover - defensive: bad input must not crash intake
+        try:
+            return _SPACE_RE.sub(" ", str(text)[:MAX_CHARS]).strip()
+        except Exception:
+            return ""
+
+
+def _normalize(text: str) -> str:
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
+    if "<" in text:
+        text = _TAG_RE.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE_RE.sub("", text)
+    # Removing a zero-width character may leave a base letter and a combining mark adjacent.
+    text = unicodedata.normalize("NFC", text)
+    if _CHAR_TABLE:
+        text = text.translate(_CHAR_TABLE)
+    text = _REPEAT_LETTER_RE.sub(r"\1", text)
+    text = _REPEAT_PUNCT_RE.sub(r"\1", text)
+    text = _WORD_RE.sub(_fix_word, text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _build_strip_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in [*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)]:
+        ch = chr(cp)
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and base.isascii() and base.isalpha():
+            table[cp] = base.lower()
+    table[ord("đ")] = "d"
+    table[ord("Đ")] = "d"
+    return table
+
+
+_STRIP_TABLE = _build_strip_table()
+_DIACRITIC_RE = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_STRIP_TABLE)) + "\u0300-\u036f]")
+
+
+def strip_diacritics(text: str) -> str:
+    """Lower-case text without Vietnamese diacritics: "Đường vào ấp" -> "duong vao ap"."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    out = text.lower().translate(_STRIP_TABLE)
+    if _COMBINING_RE.search(out):
+        out = _COMBINING_RE.sub("", unicodedata.normalize("NFD", out)).translate(_STRIP_TABLE)
+    return out
+
+
+def has_diacritics(text: str) -> bool:
+    """True when the text carries at least one Vietnamese diacritic (đ included)."""
+    if not isinstance(text, str):
+        return False
+    return _DIACRITIC_RE.search(text) is not None
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word tokens (letters and digits) of an already normalised text."""
+    return _WORD_RE.findall(text.lower())

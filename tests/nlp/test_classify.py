@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from nlp.classify import Classifier, ModelMismatch, Prediction, load_or_train, train
+from nlp.corpus import is_heldout, load_corpus, split
+from nlp.errors import ModelError
+from nlp.fields import Field, taxonomy_hash
+
+CASES = [
+    ("Đường vào ấp 3 bị hư nặng, mùa mưa lầy lội, khi nào sửa?", "giao_thong"),
+    ("duong vao ap 3 bi hu nang mua mua lay loi", "giao_thong"),
+    ("Xóm tôi mất điện liên tục mấy ngày nay", "dien"),
+    ("nuoc may co mui phen, duc ngau", "nuoc_sach"),
+    ("Cho em hỏi làm sổ đỏ lần đầu mất bao lâu?", "dat_dai"),
+    ("the bhyt cua me toi het han, gia han o dau", "bao_hiem"),
+]
+
+
+def test_predicts_clear_cases(classifier: Classifier) -> None:
+    for text, code in CASES:
+        pred = classifier.predict(text)
+        assert code in [c for c, _ in pred.alternatives[:2]], (text, pred)
+
+
+def test_prediction_shape(classifier: Classifier) -> None:
+    pred = classifier.predict(CASES[0][0])
+    assert dataclasses.is_dataclass(pred) and isinstance(pred, Prediction)
+    assert pred.field == pred.alternatives[0][0]
+    assert pred.confidence == pred.alternatives[0][1]
+    assert len(pred.alternatives) == 3
+    assert 0.0 <= pred.confidence <= 1.0
+    probs = [p for _, p in pred.alternatives]
+    assert probs == sorted(probs, reverse=True)
+    assert pred.needs_review == (pred.field == "khac" or pred.confidence < 0.45)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pred.field = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "   ", "😀😀😀", "\x00\x01\x02", "Привет мир", "你好世界", "<br><br/>", "!!!???", "qwxz zzkq"],
+)
+def test_unjudgeable_text_is_khac_with_low_confidence(classifier: Classifier, bad: str) -> None:
+    pred = classifier.predict(bad)
+    assert pred.field == "khac"
+    assert pred.confidence < 0.45
+    assert pred.needs_review
+
+
+def test_long_and_mixed_input(classifier: Classifier) -> None:
+    long = "Đường vào ấp 3 bị hư nặng. " * 400 + "x" * 5000
+    assert classifier.predict(long).field == "giao_thong"
+    mixed = "<p>Đường vào ấp 3 bị hư nặng 😡😡 Привет</p>"
+    assert classifier.predict(mixed).field == "giao_thong"
+    many = classifier.predict_many(["", CASES[2][0], "😀"])
+    assert [p.field for p in many][1] == "dien" and many[0].field == many[2].field == "khac"
+
+
+def test_heldout_split_is_stable_and_never_trained_on(classifier: Classifier, fields: list[Field]) -> None:
+    corpus = load_corpus(None, [f.code for f in fields])
+    train_split, heldout = split(corpus)
+    assert heldout and 0.12 < len(heldout) / len(corpus) < 0.28
+    assert all(is_heldout(t) for t, _ in heldout)
+    # A line and its copy without diacritics fall on the same side.
+    from nlp.normalize import strip_diacritics
+
+    assert all(is_heldout(strip_diacritics(t)) for t, _ in heldout[:50])
+    assert classifier.meta["examples"] == len(train_split)
+
+
+def test_artifact_round_trip_and_mismatch(
+    classifier: Classifier, model_path: Path, fields: list[Field], tmp_path: Path
+) -> None:
+    assert model_path.exists()
+    loaded = load_or_train(model_path)
+    assert loaded.taxonomy_hash == classifier.taxonomy_hash == taxonomy_hash(fields)
+    assert loaded.data_hash == classifier.data_hash
+    assert loaded.predict(CASES[2][0]).field == "dien"
+    assert load_or_train(model_path) is loaded  # cached until the file changes
+
+    other = tmp_path / "fields.toml"
+    other.write_text(
+        "[[field]]\ncode = 'dien'\nlabel = 'Điện'\n[[field]]\ncode = 'khac'\nlabel = 'Khác'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ModelMismatch) as info:
+        load_or_train(model_path, fields_path=other)
+    assert "doithoai train" in str(info.value)
+    assert "lĩnh vực" in info.value.message_vi
+
+
+def test_corrupt_artifact(tmp_path: Path) -> None:
+    path = tmp_path / "broken.joblib"
+    path.write_bytes(b"not a model")
+    with pytest.raises(ModelError):
+        load_or_train(path)
+
+
+def test_train_on_small_taxonomy_with_extra_examples(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "dien.txt").write_text("\n".join(f"mất điện ở xóm {i} cả ngày" for i in range(12)), encoding="utf-8")
+    (corpus / "khac.txt").write_text("\n".join(f"xin cảm ơn cán bộ lần thứ {i}" for i in range(12)), encoding="utf-8")
+    small = [Field("dien", "Điện", ""), Field("ve_sinh", "Vệ sinh", ""), Field("khac", "Khác", "")]
+    extra = [("nhà vệ sinh công cộng ở chợ hôi thối", "ve_sinh"), ("ignored", "no_such_field")]
+    path = tmp_path / "m.joblib"
+    clf = train(corpus, small, path, extra)
+    assert path.exists()
+    assert set(clf.classes) == {"dien", "khac", "ve_sinh"}
+    assert clf.predict("cúp điện hoài").field == "dien"

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from doithoai.nlp_commands import register
+from nlp.classify import Classifier
+from nlp.corpus import default_corpus_dir
+
+runner = CliRunner()
+
+
+def make_app(corrections: list[tuple[str, str]] | None = None) -> typer.Typer:
+    app = typer.Typer()
+    register(app, corrections=(lambda: corrections) if corrections is not None else None)
+
+    @app.command("noop")
+    def noop() -> None:  # two commands keep Typer from collapsing the app into one command
+        pass
+
+    return app
+
+
+def lines(output: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_classify_contract(classifier: Classifier, model_path: Path) -> None:
+    stdin = "\n".join(
+        [
+            json.dumps({"text": "Xóm tôi mất điện liên tục"}, ensure_ascii=False),
+            "duong vao ap 3 bi hu nang",
+            "{not json",
+            json.dumps({"id": 7, "text": ""}),
+            json.dumps({"txt": "x"}),
+            json.dumps({"text": 5}),
+            "",
+        ]
+    )
+    result = runner.invoke(make_app(), ["classify", "--model", str(model_path)], input=stdin)
+    assert result.exit_code == 0, result.output
+    out = lines(result.stdout)
+    assert len(out) == 6
+    assert out[0]["field"] == "dien" and set(out[0]) == {"field", "confidence", "alternatives"}
+    assert isinstance(out[0]["alternatives"], list) and out[0]["alternatives"][0][0] == "dien"
+    assert 0.0 <= float(out[0]["confidence"]) <= 1.0  # type: ignore[arg-type]
+    assert out[1]["field"] == "giao_thong"
+    assert "error" in out[2] and "error" in out[4] and "error" in out[5]
+    assert out[3]["field"] == "khac" and out[3]["id"] == 7
+
+
+def test_duplicates_contract() -> None:
+    rows = [
+        {"id": "q1", "text": "Đường vào ấp 3 bị hư nặng"},
+        {"id": "q2", "text": "Mất điện ở xóm 4"},
+        {"id": "q3", "text": "duong vao ap 3 bi hu nang qua"},
+        {"text": "no id"},
+        {"id": 4, "text": "mat dien o xom 4 hoai"},
+    ]
+    stdin = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\nbroken {\n"
+    result = runner.invoke(make_app(), ["duplicates"], input=stdin)
+    assert result.exit_code == 0, result.output
+    out = lines(result.stdout)
+    assert len(out) == 6
+    assert out[0] == {"id": "q1", "group": "q1", "similarity": 1.0}
+    assert out[2]["group"] == "q1" and out[4]["group"] == "q2"
+    assert "error" in out[3]
+    assert out[5]["group"] == 6  # a plain line gets its line number as id
+
+
+def test_train_and_eval(tmp_path: Path, model_path: Path, classifier: Classifier) -> None:
+    app = make_app(corrections=[("cột điện nghiêng sắp đổ", "dien")])
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for code in ("dien", "nuoc_sach", "giao_thong", "khac"):
+        lines = (default_corpus_dir() / f"{code}.txt").read_text(encoding="utf-8").splitlines()[:40]
+        (corpus / f"{code}.txt").write_text("\n".join(lines), encoding="utf-8")
+    path = tmp_path / "m.joblib"
+    result = runner.invoke(app, ["train", "--model", str(path), "--corpus", str(corpus), "--with-corrections"])
+    assert result.exit_code == 0, result.output
+    assert path.exists()
+    out_dir = tmp_path / "eval"
+    result = runner.invoke(app, ["eval", "--model", str(model_path), "--out", str(out_dir), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["model"]["overall"]["macro_f1"] > 0.8
+    assert (out_dir / "confusion_overall.png").stat().st_size > 1000
+
+
+def test_mismatch_is_a_message_not_a_traceback(model_path: Path, tmp_path: Path, classifier: Classifier) -> None:
+    other = tmp_path / "fields.toml"
+    other.write_text("[[field]]\ncode = 'khac'\nlabel = 'Khác'\n", encoding="utf-8")
+    result = runner.invoke(make_app(), ["classify", "--model", str(model_path), "--fields", str(other)], input="x\n")
+    assert result.exit_code == 2
+    assert "doithoai train" in result.stderr
+    assert "Traceback" not in result.output
