@@ -108,8 +108,11 @@ class Question(Base):
     __table_args__ = (
         Index("ix_questions_queue", "unit_id", "status", "duplicate_of_id"),
         Index("ix_questions_meeting_status", "meeting_id", "status"),
-        Index("ix_questions_meeting_dup_created", "meeting_id", "duplicate_of_id", "created_at"),
-        Index("ix_questions_agency_due", "agency_id", "due_date"),
+        # On SQLite the migration adds search_text to this index as well.
+        Index("ix_questions_console", "meeting_id", "duplicate_of_id", "status", "confirmed_field", "suggested_field",
+              "created_at", "needs_review", "channel", "unit_id", "confidence"),
+        Index("ix_questions_agency_due", "agency_id", "duplicate_of_id", "status", "due_date", "meeting_id"),
+        Index("ix_questions_proposed", "proposed_duplicate_of_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

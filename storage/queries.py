@@ -277,7 +277,6 @@ def queue_page(session: Session, reach: Reach, meeting_id: int, f: QueueFilter) 
     get_meeting(session, meeting_id, reach)
     conds = _queue_where(session, reach, meeting_id, f, with_field=True)
     base = scope_questions(select(Question).where(*conds), reach)
-    total = int(session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0)
     # Duplicates of this meeting only: a global count would scan every question of every meeting.
     counts = (
         select(Question.duplicate_of_id.label("qid"), func.count().label("n"))
@@ -296,8 +295,11 @@ def queue_page(session: Session, reach: Reach, meeting_id: int, f: QueueFilter) 
     }
     per_page = max(1, min(f.per_page, 200))
     page = max(1, f.page)
-    rows = list(session.scalars(stmt.order_by(*order.get(f.sort, order["field"]))
-                                .limit(per_page).offset((page - 1) * per_page)))
+    # Ids first (answered from the covering index), then the page's rows.
+    page_ids = list(session.scalars(stmt.with_only_columns(Question.id).order_by(*order.get(f.sort, order["field"]))
+                                    .limit(per_page).offset((page - 1) * per_page)))
+    loaded = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(page_ids)))} if page_ids else {}
+    rows = [loaded[i] for i in page_ids]
     ids = [q.id for q in rows]
     dups: dict[int, list[Question]] = {i: [] for i in ids}
     if ids:
@@ -309,6 +311,7 @@ def queue_page(session: Session, reach: Reach, meeting_id: int, f: QueueFilter) 
     fcol = func.coalesce(field_base.c.confirmed_field, field_base.c.suggested_field, "khac")
     field_counts = [(str(a), int(b)) for a, b in session.execute(
         select(fcol, func.count()).group_by(fcol).order_by(func.count().desc(), fcol))]
+    total = sum(n for code, n in field_counts if not f.field or code == f.field)
     return QueuePage(rows=rows, total=total, askers={i: len(dups[i]) + 1 for i in ids}, duplicates=dups,
                      field_counts=field_counts, page=page, per_page=per_page)
 
@@ -321,9 +324,10 @@ def proposed_duplicates(session: Session, reach: Reach, question: Question) -> l
             select(Question).where(Question.id == question.proposed_duplicate_of_id), reach)).first()
         if target is not None and target.duplicate_of_id != question.id:
             out.append((target, question.proposed_similarity or 0.0))
-    others = scope_questions(select(Question).where(
-        Question.proposed_duplicate_of_id == question.id, Question.duplicate_of_id.is_(None)), reach)
-    out.extend((q, q.proposed_similarity or 0.0) for q in session.scalars(others.order_by(Question.id).limit(20)))
+    # duplicate_of_id is checked in Python: in SQL it would lure the planner onto the wrong index.
+    others = scope_questions(select(Question).where(Question.proposed_duplicate_of_id == question.id), reach)
+    out.extend((q, q.proposed_similarity or 0.0) for q in session.scalars(others.order_by(Question.id).limit(50))
+               if q.duplicate_of_id is None)
     return out
 
 

@@ -286,3 +286,35 @@ def vn_local_date(value: datetime) -> date:
 
     return local(value).date()
 
+
+
+def fields_and_months(
+    session: Session, unit: Unit, *, start: datetime | None = None, end: datetime | None = None
+) -> tuple[list[FieldRow], list[tuple[str, int, int]]]:
+    """per_field_period and over_time from one pass over the questions (half the work at 1.000.000)."""
+    if session.get_bind().dialect.name == "postgresql":
+        month: Any = func.to_char(func.timezone("Asia/Ho_Chi_Minh", Question.created_at), "YYYY-MM")
+    else:
+        month = func.strftime("%Y-%m", Question.created_at, "+7 hours")
+    field_col = func.coalesce(Question.confirmed_field, Question.suggested_field, "khac")
+    rows = session.execute(
+        select(field_col, Question.status, month, func.count(Question.id))
+        .join(Meeting, Meeting.id == Question.meeting_id)
+        .join(Unit, Unit.id == Meeting.unit_id)
+        .where(Unit.path.startswith(unit.path), Question.status.not_in(COUNTED_OUT), *_period(start, end))
+        .group_by(field_col, Question.status, month)
+    ).all()
+    fields: dict[str, FieldRow] = {}
+    months: dict[str, list[int]] = {}
+    for code, status, ym, count in rows:
+        n = int(count)
+        row = fields.setdefault(str(code), FieldRow(str(code), 0, 0, 0, 0, 0))
+        row.questions += n
+        bucket = _bucket(status)
+        if bucket and bucket != "pending":
+            setattr(row, bucket, getattr(row, bucket) + n)
+        slot = months.setdefault(str(ym), [0, 0])
+        slot[0] += n
+        slot[1] += n if status == lifecycle.RESOLVED else 0
+    return (sorted(fields.values(), key=lambda r: (-r.questions, r.field)),
+            [(f"{ym[5:7]}/{ym[:4]}", n, r) for ym, (n, r) in sorted(months.items())])

@@ -83,3 +83,13 @@ def test_password_change_ends_other_sessions(console: Console) -> None:
         user = next(u for u in queries.list_users(s) if u.username == "org_p")
         users.set_password(s, user.id, "mat-khau-moi-rat-dai")
     assert c.get("/meetings", follow_redirects=False).status_code == 303
+
+
+def test_oversized_body_and_security_headers(console: Console) -> None:
+    c = console.client("org_a")
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    r = c.post("/login", content=b"x" * (11 * 1024 * 1024), headers=form)
+    assert r.status_code == 413 and "Dữ liệu gửi lên quá lớn" in r.text
+    page = c.get("/meetings")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"

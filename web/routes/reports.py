@@ -55,14 +55,14 @@ def report_data(request: Request, session: Session, user: Principal) -> tuple[ex
         with sessions() as own:
             return part(own)
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         levels = pool.submit(run, lambda s: reports.per_level(s, unit, start=start, end=end))
-        fields = pool.submit(run, lambda s: reports.per_field_period(s, unit, start=start, end=end))
         agencies = pool.submit(run, lambda s: reports.per_agency_timeliness(s, unit, today, start=start, end=end))
-        months = pool.submit(run, lambda s: reports.over_time(s, unit, start=start, end=end))
+        by_field = pool.submit(run, lambda s: reports.fields_and_months(s, unit, start=start, end=end))
+        fields, months = by_field.result()
         data = exports.ReportData(
-            unit_name=unit.name, period=period, levels=levels.result(), fields=fields.result(),
-            agencies=agencies.result(), months=months.result(),
+            unit_name=unit.name, period=period, levels=levels.result(), fields=fields,
+            agencies=agencies.result(), months=months,
             field_labels={f.code: f.label for f in fields_of(request)},
         )
     return data, unit
