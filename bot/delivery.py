@@ -9,10 +9,12 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.context import BotContext
+from bot.retry import retrying
 from storage import queue
 from storage.actions import delivery
 
@@ -91,11 +93,15 @@ class DeliveryWorker:
         self.worker_id = worker_id or uuid.uuid4().hex[:8]
         self.limiters = {name: RateLimiter(s.rate_per_second, s.rate_per_chat) for name, s in senders.items()}
         self.max_attempts = ctx.settings.outbox_max_attempts
+        self.sqlite = ctx.settings.database_url.startswith("sqlite")
 
     def claim(self, limit: int) -> list[Job]:
-        with self.ctx.transaction() as session:
-            rows = queue.claim_outbox(session, limit=limit, channels=tuple(self.senders))
-            return [Job(r.id, r.channel, r.chat_id, r.text, r.idempotency_key, r.attempts) for r in rows]
+        def once() -> list[Job]:
+            with self.ctx.transaction() as session:
+                rows = queue.claim_outbox(session, limit=limit, channels=tuple(self.senders))
+                return [Job(r.id, r.channel, r.chat_id, r.text, r.idempotency_key, r.attempts) for r in rows]
+
+        return retrying(once, sqlite=self.sqlite)
 
     async def consume(self, job: Job) -> None:
         sender = self.senders[job.channel]
@@ -116,13 +122,17 @@ class DeliveryWorker:
             return
         await asyncio.to_thread(self._record, queue.mark_delivered, job.id)
 
-    def _record(self, fn: object, *args: object) -> None:
-        with self.ctx.transaction() as session:
-            fn(session, *args)  # type: ignore[operator]
+    def _record(self, fn: Callable[..., None], *args: object) -> None:
+        """Write the outcome; retried hard, since a lost "delivered" mark means a second send."""
+        def once() -> None:
+            with self.ctx.transaction() as session:
+                fn(session, *args)
+
+        retrying(once, attempts=10, sqlite=self.sqlite)
 
     def _failed(self, outbox_id: int, reason: str, permanent: bool) -> None:
-        with self.ctx.transaction() as session:
-            queue.mark_failed(session, outbox_id, reason, max_attempts=self.max_attempts, permanent=permanent)
+        self._record(lambda session, *_: queue.mark_failed(session, outbox_id, reason, max_attempts=self.max_attempts,
+                                                           permanent=permanent))
 
     async def run(self, stop: asyncio.Event) -> None:
         inflight: set[asyncio.Task[None]] = set()

@@ -120,9 +120,27 @@ async def poll(app: PtbApp, stop: asyncio.Event, timeout: int = 10) -> None:
             log.warning("Telegram getUpdates failed; retrying", exc_info=True)
             await asyncio.sleep(2.0)
             continue
+        if not updates:
+            continue
+        chains: dict[int, list[Update]] = {}
         for update in updates:
-            await app.process_update(update)
-            offset = update.update_id + 1
+            chains.setdefault(_chat_of(update), []).append(update)
+        # Chats are independent: handled side by side, each chat's updates in order.
+        await asyncio.gather(*(_in_order(app, chain) for chain in chains.values()))
+        offset = updates[-1].update_id + 1
+
+
+async def _in_order(app: PtbApp, chain: list[Update]) -> None:
+    for update in chain:
+        await app.process_update(update)
+
+
+def _chat_of(update: Update) -> int:
+    chat = update.effective_chat
+    if chat is not None:
+        return chat.id
+    user = update.effective_user
+    return user.id if user is not None else 0
 
 
 def _seconds(value: int | float | timedelta) -> float:
