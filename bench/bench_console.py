@@ -11,6 +11,7 @@ import argparse
 import io
 import json
 import random
+import shutil
 import socket
 import statistics
 import sys
@@ -199,9 +200,12 @@ def run_backend(backend: str, total: int, runs: int, pg_url: str) -> dict[str, A
     tmp = Path(tempfile.mkdtemp(prefix="doithoai-bench-"))
     if backend == "sqlite":
         url = f"sqlite:///{tmp / 'bench.db'}"
-        upgrade(url)
-        built = build(url, total)
-        return {"backend": backend, **built, **measure(url, built["big_meeting"], runs, tmp)}
+        try:
+            upgrade(url)
+            built = build(url, total)
+            return {"backend": backend, **built, **measure(url, built["big_meeting"], runs, tmp)}
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     name = f"doithoai_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine("postgresql+psycopg://" + pg_url.split("://", 1)[1], isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

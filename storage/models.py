@@ -113,6 +113,7 @@ class Question(Base):
               "created_at", "needs_review", "channel", "unit_id", "confidence"),
         Index("ix_questions_agency_due", "agency_id", "duplicate_of_id", "status", "due_date", "meeting_id"),
         Index("ix_questions_proposed", "proposed_duplicate_of_id"),
+        Index("ix_questions_created_cover", "created_at", "meeting_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

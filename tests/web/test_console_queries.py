@@ -42,3 +42,20 @@ def test_queue_page_and_reports_on_both_backends(session: Session) -> None:
     assert months[-1][0] == datetime.now(LOCAL_TZ).strftime("%m/%Y")
     fields = {f.field: f for f in reports.per_field_period(session, w.province)}
     assert fields["giao_thong"].resolved == 2 and fields["dien"].in_progress == 1
+
+
+def test_fast_report_queries_match_the_plain_ones(session: Session) -> None:
+    w = make_world(session)
+    texts = ["Đường ấp 1 hư", "Điện ấp 2 yếu", "Nước ấp 3 đục", "Đất ấp 4", "Lúa mất giá"]
+    made = [ask(session, m, t) for m in (w.meeting_a, w.meeting_b, w.meeting_p) for t in texts]
+    questions.merge(session, made[0].id, [made[1].id], actor="t")
+    questions.set_field(session, made[5].id, "dat_dai", actor="t")
+    replies.reply(session, made[5].id, "Xong.", author="t", status=lifecycle.RESOLVED)
+    questions.set_field(session, made[10].id, "khac", actor="t")
+    session.flush()
+    for unit in (w.province, w.district_a):
+        assert [r.as_dict() for r in reports.levels_fast(session, unit).rows] == [
+            r.as_dict() for r in reports.per_level(session, unit).rows]
+        assert [vars(f) for f in reports.fields_fast(session, unit)] == [
+            vars(f) for f in reports.per_field_period(session, unit)]
+        assert reports.months_fast(session, unit) == reports.over_time(session, unit)

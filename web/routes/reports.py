@@ -55,14 +55,14 @@ def report_data(request: Request, session: Session, user: Principal) -> tuple[ex
         with sessions() as own:
             return part(own)
 
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        levels = pool.submit(run, lambda s: reports.per_level(s, unit, start=start, end=end))
+    with ThreadPoolExecutor(max_workers=2) as pool:
         agencies = pool.submit(run, lambda s: reports.per_agency_timeliness(s, unit, today, start=start, end=end))
-        by_field = pool.submit(run, lambda s: reports.fields_and_months(s, unit, start=start, end=end))
-        fields, months = by_field.result()
+        levels = pool.submit(run, lambda s: reports.levels_fast(s, unit, start=start, end=end))
+        fields = pool.submit(run, lambda s: reports.fields_fast(s, unit, start=start, end=end))
+        months = pool.submit(run, lambda s: reports.months_fast(s, unit, start=start, end=end))
         data = exports.ReportData(
-            unit_name=unit.name, period=period, levels=levels.result(), fields=fields,
-            agencies=agencies.result(), months=months,
+            unit_name=unit.name, period=period, levels=levels.result(), fields=fields.result(),
+            agencies=agencies.result(), months=months.result(),
             field_labels={f.code: f.label for f in fields_of(request)},
         )
     return data, unit
@@ -80,7 +80,7 @@ def report_page(request: Request, user: Principal = Depends(organiser), session:
 @router.get("/reports/chart/fields.svg")
 def chart_fields(request: Request, user: Principal = Depends(organiser), session: Session = Depends(db)) -> Response:
     unit, start, end, _ = _scope(request, session, user)
-    rows = reports.per_field_period(session, unit, start=start, end=end)
+    rows = reports.fields_fast(session, unit, start=start, end=end)
     labels = {f.code: f.label for f in fields_of(request)}
     return Response(charts.by_field(rows, labels), media_type="image/svg+xml")
 
@@ -88,7 +88,7 @@ def chart_fields(request: Request, user: Principal = Depends(organiser), session
 @router.get("/reports/chart/levels.svg")
 def chart_levels(request: Request, user: Principal = Depends(organiser), session: Session = Depends(db)) -> Response:
     unit, start, end, _ = _scope(request, session, user)
-    return Response(charts.by_level(reports.per_level(session, unit, start=start, end=end)),
+    return Response(charts.by_level(reports.levels_fast(session, unit, start=start, end=end)),
                     media_type="image/svg+xml")
 
 

@@ -56,6 +56,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_questions_agency_due', ['agency_id', 'duplicate_of_id', 'status', 'due_date',
                                                           'meeting_id'], unique=False)
         batch_op.create_index('ix_questions_proposed', ['proposed_duplicate_of_id'], unique=False)
+        # Questions per month for reports: a range scan of this index per month.
+        batch_op.create_index('ix_questions_created_cover', ['created_at', 'meeting_id', 'status'], unique=False)
     # When each question was first resolved, for the agencies' on-time rate.
     with op.batch_alter_table('status_events', schema=None) as batch_op:
         batch_op.create_index('ix_status_events_outcome', ['to_value', 'kind', 'question_id', 'at'], unique=False)
@@ -65,6 +67,7 @@ def downgrade() -> None:
     with op.batch_alter_table('status_events', schema=None) as batch_op:
         batch_op.drop_index('ix_status_events_outcome')
     with op.batch_alter_table('questions', schema=None) as batch_op:
+        batch_op.drop_index('ix_questions_created_cover')
         batch_op.drop_index('ix_questions_proposed')
         batch_op.drop_index('ix_questions_agency_due')
         batch_op.drop_index('ix_questions_console')
