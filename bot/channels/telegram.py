@@ -101,38 +101,54 @@ def build_application(ctx: BotContext, token: str, base_url: str | None = None) 
     return app
 
 
-async def poll(app: PtbApp, stop: asyncio.Event, timeout: int = 10) -> None:
+async def poll(app: PtbApp, stop: asyncio.Event, timeout: int = 10, window: int = 200) -> None:
     """Long polling that confirms an update (the next `offset`) only once it has been handled.
 
     PTB's own Updater confirms updates as soon as it fetches them, so a process killed with
     updates still in its queue would lose them; here they are fetched again after a restart,
-    and the processed-updates table makes the second handling change nothing.
+    and the processed-updates table makes the second handling change nothing. Chats are
+    handled side by side, each chat's updates in order.
     """
     offset = 0
+    inflight: dict[int, asyncio.Task[None]] = {}
+    tails: dict[int, asyncio.Task[None]] = {}
     while not stop.is_set():
-        try:
-            updates = await app.bot.get_updates(offset=offset, timeout=timeout,
-                                                allowed_updates=["message", "callback_query"])
-        except RetryAfter as exc:
-            await asyncio.sleep(_seconds(exc.retry_after))
-            continue
-        except TelegramError:
-            log.warning("Telegram getUpdates failed; retrying", exc_info=True)
-            await asyncio.sleep(2.0)
-            continue
-        if not updates:
-            continue
-        chains: dict[int, list[Update]] = {}
-        for update in updates:
-            chains.setdefault(_chat_of(update), []).append(update)
-        # Chats are independent: handled side by side, each chat's updates in order.
-        await asyncio.gather(*(_in_order(app, chain) for chain in chains.values()))
-        offset = updates[-1].update_id + 1
+        for uid in [u for u, t in inflight.items() if t.done()]:
+            del inflight[uid]
+        busy = len(inflight) >= window
+        if not busy:
+            try:
+                updates = await app.bot.get_updates(offset=min(inflight, default=offset), timeout=0 if inflight
+                                                    else timeout, allowed_updates=["message", "callback_query"])
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except TelegramError:
+                log.warning("Telegram getUpdates failed; retrying", exc_info=True)
+                await asyncio.sleep(2.0)
+                continue
+            fresh = [u for u in updates if u.update_id >= offset]
+            for update in fresh:
+                chat = _chat_of(update)
+                task = asyncio.create_task(_after(tails.get(chat), app, update))
+                tails[chat] = task
+                inflight[update.update_id] = task
+                offset = update.update_id + 1
+            if len(tails) > 10_000:
+                tails = {c: t for c, t in tails.items() if not t.done()}
+            if fresh:
+                continue
+        if inflight:
+            await asyncio.wait(inflight.values(), timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
 
 
-async def _in_order(app: PtbApp, chain: list[Update]) -> None:
-    for update in chain:
+async def _after(previous: asyncio.Task[None] | None, app: PtbApp, update: Update) -> None:
+    if previous is not None:
+        await asyncio.wait([previous])
+    try:
         await app.process_update(update)
+    except Exception:  # noqa: BLE001 - one broken update must not stop the chat
+        log.exception("update %s failed", update.update_id)
 
 
 def _chat_of(update: Update) -> int:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import timedelta
+from typing import Any
 
 from bot import texts
 from bot.flow import commands, states
@@ -24,6 +25,7 @@ from bot.messages import BUTTON, COMMAND, DOCUMENT, OPEN, PHOTO, TEXT, Button
 from nlp.privacy import valid_vn_phone
 from storage import queries
 from storage.actions import attachments, citizens, questions
+from storage.analysis import Analysis, Analyzer
 from storage.clock import utcnow
 from storage.errors import DomainError, IntakeClosed
 from storage.models import Meeting
@@ -223,7 +225,9 @@ def submit_draft(turn: Turn) -> str:
         turn.send(prompt(turn, states.CHOOSING_MEETING))
         return states.CHOOSING_MEETING
     analysis = turn.analyzer.analyze(text)
-    turn.data["analysis"] = {"field": analysis.field, "alternatives": [list(a) for a in analysis.alternatives]}
+    turn.data["analysis"] = {"field": analysis.field, "alternatives": [list(a) for a in analysis.alternatives],
+                             "normalized": analysis.normalized, "search_text": analysis.search_text,
+                             "confidence": analysis.confidence, "needs_review": analysis.needs_review}
     if not analysis.field or analysis.field == OTHER_FIELD:
         turn.say(texts.FIELD_UNKNOWN)
         turn.send(prompt(turn, states.CHOOSING_FIELD))
@@ -273,7 +277,8 @@ def store_question(turn: Turn, field: str) -> str:
         with turn.session.begin_nested():
             question = questions.submit_question(
                 turn.session, meeting_id=int(turn.data.get("meeting_id") or -1), text=text,
-                channel=turn.citizen.channel, citizen_id=turn.citizen.id, analyzer=turn.analyzer,
+                channel=turn.citizen.channel, citizen_id=turn.citizen.id,
+                analyzer=Remembered(turn.analyzer, text, turn.data.get("analysis")),
                 idempotency_key=f"{turn.citizen.channel}:{turn.citizen.id}:{seq}",
                 field=None if field == OTHER_FIELD else field,
             )
@@ -297,6 +302,29 @@ def store_question(turn: Turn, field: str) -> str:
                                     when=texts.meeting_when(meeting.starts_at)),
              ((Button(texts.ASK_ANOTHER, "again"),),))
     return states.DONE
+
+
+class Remembered:
+    """The analyzer, except that the text already analysed at "Gửi" is not analysed again."""
+
+    def __init__(self, inner: Analyzer, text: str, stored: dict[str, Any] | None) -> None:
+        self.inner = inner
+        self.text = text
+        self.stored = stored or {}
+
+    def analyze(self, text: str) -> Analysis:
+        s = self.stored
+        if text != self.text or "normalized" not in s:
+            return self.inner.analyze(text)
+        return Analysis(normalized=s["normalized"], search_text=s["search_text"], field=s.get("field"),
+                        confidence=s.get("confidence"), needs_review=bool(s.get("needs_review", True)),
+                        alternatives=[(str(c), float(p)) for c, p in s.get("alternatives", [])])
+
+    def find_similar(self, text: str, candidates: Sequence[tuple[Hashable, str]]) -> list[tuple[Hashable, float]]:
+        return self.inner.find_similar(text, candidates)
+
+    def search_form(self, text: str) -> str:
+        return self.inner.search_form(text)
 
 
 def on_done(turn: Turn) -> str:

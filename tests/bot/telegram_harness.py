@@ -15,7 +15,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -65,7 +65,11 @@ def emulator() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def proxy_app(upstream: str) -> FastAPI:
+Hook = Callable[[str, dict[str, Any]], "tuple[int, dict[str, Any]] | None"]
+
+
+def proxy_app(upstream: str, hook: Hook | None = None) -> FastAPI:
+    """The bot's Bot API address; `hook(method, params)` sees each bot call and may answer it instead."""
     app = FastAPI()
     buffers: dict[str, list[dict[str, Any]]] = {}
     clients: list[httpx.AsyncClient] = []
@@ -85,6 +89,10 @@ def proxy_app(upstream: str) -> FastAPI:
         body = await request.body()
         ctype = request.headers.get("content-type", "")
         client = shared()
+        if hook is not None and method != "getUpdates":
+            answered = hook(method, _params(body, ctype))
+            if answered is not None:
+                return Response(json.dumps(answered[1]), status_code=answered[0], media_type="application/json")
         if method != "getUpdates":
             data = await forward(client, token, method, body, ctype)
             result = data.get("result")

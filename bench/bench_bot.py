@@ -1,0 +1,221 @@
+"""Citizen message to bot reply through the Telegram emulator, beside a bare python-telegram-bot echo bot.
+
+50 simulated citizens send 2.000 questions (each: the text, "/gui", the field choice) to the real
+bot process (`doithoai serve --only bot`) polling the emulator (npm telegram-test-api) through the
+test harness's proxy; then the same citizens talk to a bare PTB echo bot against the same emulator.
+Latency is from the citizen's message reaching the emulator to the bot's reply reaching it.
+
+    .venv/bin/python bench/bench_bot.py [--citizens 50] [--questions 2000]
+
+Prints one JSON line, then a short table. Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import uvicorn  # noqa: E402
+
+from tests.bot import telegram_harness as h  # noqa: E402
+
+ECHO_TOKEN = "654321:ECHO-token"
+QUESTIONS = [
+    "Đường vào ấp {n} bị hư nặng, mùa mưa xe không chạy được, khi nào sửa?",
+    "Ấp {n} thường xuyên mất điện vào buổi tối, đề nghị ngành điện kiểm tra.",
+    "Nước máy ở ấp {n} có mùi phèn, gia đình tôi không dám dùng để nấu ăn.",
+    "Thủ tục cấp đổi sổ đỏ khi đất đã đo đạc lại ở ấp {n} cần giấy tờ gì?",
+    "Thẻ bảo hiểm y tế của mẹ tôi ở ấp {n} hết hạn, gia hạn ở đâu?",
+]
+
+
+def echo_bot(base_url: str) -> None:
+    """The reference: python-telegram-bot's own polling and an echo handler, nothing else."""
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat is not None and update.message is not None:
+            await context.bot.send_message(update.effective_chat.id, update.message.text or "")
+
+    app = Application.builder().token(ECHO_TOKEN).base_url(f"{base_url}/bot").build()
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.run_polling(poll_interval=0.0, timeout=10)
+
+
+class Inbox:
+    """What the bots sent, per chat, as the proxy saw it pass."""
+
+    def __init__(self) -> None:
+        self.queues: dict[str, asyncio.Queue[tuple[float, str]]] = defaultdict(asyncio.Queue)
+
+    def hook(self, method: str, params: dict[str, Any]) -> None:
+        if method == "sendMessage":
+            self.queues[str(params.get("chat_id"))].put_nowait((time.perf_counter(), str(params.get("text", ""))))
+
+    async def wait(self, chat: int, needles: tuple[str, ...], timeout: float = 120) -> float:
+        queue = self.queues[str(chat)]
+        seen: list[str] = []
+        while True:
+            try:
+                at, text = await asyncio.wait_for(queue.get(), timeout)
+            except TimeoutError:
+                raise RuntimeError(f"chat {chat}: no reply with {needles}; last replies {seen[-3:]}") from None
+            seen.append(text[:80])
+            if any(n in text for n in needles):
+                return at
+
+
+async def send(http: httpx.AsyncClient, emu: str, token: str, chat: int, text: str) -> float:
+    who = {"id": chat, "is_bot": False, "first_name": f"Dân {chat}"}
+    body = {"botToken": token, "date": int(time.time()), "from": who, "text": text,
+            "chat": {"id": chat, "type": "private", "first_name": who["first_name"]}}
+    start = time.perf_counter()
+    (await http.post(f"{emu}/sendMessage", json=body)).raise_for_status()
+    return start
+
+
+async def citizen(http: httpx.AsyncClient, emu: str, inbox: Inbox, chat: int, count: int,
+                  rtts: list[float], confirms: list[float]) -> None:
+    await send(http, emu, h.TOKEN, chat, "/start m_MA")
+    await inbox.wait(chat, ("dữ liệu cá nhân",))
+    await send(http, emu, h.TOKEN, chat, "2")
+    await inbox.wait(chat, ("Mời anh/chị nhập câu hỏi",))
+    for k in range(count):
+        text = QUESTIONS[(chat + k) % len(QUESTIONS)].format(n=f"{chat}-{k}")
+        for message, needles in ((text, ("Đã ghi nhận",)), ("/gui", ("Có đúng không", "chọn lĩnh vực")),
+                                 ("1", ("Mã số",))):
+            start = await send(http, emu, h.TOKEN, chat, message)
+            rtt = await inbox.wait(chat, needles) - start
+            rtts.append(rtt)
+        confirms.append(rtt)
+
+
+async def echo_citizen(http: httpx.AsyncClient, emu: str, inbox: Inbox, chat: int, count: int,
+                       rtts: list[float]) -> None:
+    for k in range(count):
+        text = f"tin nhắn {chat}-{k}"
+        start = await send(http, emu, ECHO_TOKEN, chat, text)
+        rtts.append(await inbox.wait(chat, (text,)) - start)
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+
+def prepare_db(folder: Path) -> str:
+    from storage.db import make_engine, make_sessionmaker, session_scope
+    from storage.migrate import upgrade
+    from tests.factories import make_world
+
+    url = f"sqlite:///{folder / 'bench.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with session_scope(make_sessionmaker(engine)) as session:
+        make_world(session)
+    engine.dispose()
+    return url
+
+
+def model_path(folder: Path) -> Path:
+    default = ROOT / "data" / "model" / "classifier.joblib"
+    if default.exists():
+        return default
+    from nlp.classify import load_or_train
+
+    path = folder / "classifier.joblib"
+    load_or_train(path)
+    return path
+
+
+async def run(citizens: int, questions: int, folder: Path) -> dict[str, Any]:
+    url = prepare_db(folder)
+    inbox = Inbox()
+    with h.emulator() as emu:
+        port = h.free_port()
+        server = uvicorn.Server(uvicorn.Config(h.proxy_app(emu, lambda m, p: inbox.hook(m, p)), host="127.0.0.1",
+                                               port=port, log_level="warning"))
+        proxy_task = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.02)
+        proxy = f"http://127.0.0.1:{port}"
+        env = h.bot_env(url, proxy, model_path(folder), DOITHOAI_FLOOD_MAX_QUESTIONS="100000")
+        bot = h.start_bot(env, "bot", folder / "bot.log")
+        echo = await asyncio.create_subprocess_exec(sys.executable, __file__, "--echo", proxy)
+        rtts: list[float] = []
+        confirms: list[float] = []
+        echo_rtts: list[float] = []
+        try:
+            limits = httpx.Limits(max_connections=citizens * 2)
+            async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+                each = questions // citizens
+                start = time.perf_counter()
+                await asyncio.gather(*(citizen(http, emu, inbox, 30_000 + i, each, rtts, confirms)
+                                       for i in range(citizens)))
+                bot_seconds = time.perf_counter() - start
+                await echo_citizen(http, emu, inbox, 39_999, 1, [])  # the echo bot is up
+                start = time.perf_counter()
+                await asyncio.gather(*(echo_citizen(http, emu, inbox, 40_000 + i, each, echo_rtts)
+                                       for i in range(citizens)))
+                echo_seconds = time.perf_counter() - start
+        except Exception:
+            print(h.tail(folder / "bot.log", 15), file=sys.stderr)
+            raise
+        finally:
+            bot.terminate()
+            bot.wait(timeout=15)
+            echo.terminate()
+            await echo.wait()
+            server.should_exit = True
+            await proxy_task
+    with sqlite3.connect(folder / "bench.db") as conn:
+        stored = Counter(t for (t,) in conn.execute("select original_text from questions"))
+    sent = questions // citizens * citizens
+    return {
+        "bench": "bot", "citizens": citizens, "questions": sent, "messages": sent * 3,
+        "p50_ms": round(pct(rtts, 50), 1), "p95_ms": round(pct(rtts, 95), 1),
+        "confirm_p50_ms": round(pct(confirms, 50), 1), "confirm_p95_ms": round(pct(confirms, 95), 1),
+        "echo_p50_ms": round(pct(echo_rtts, 50), 1), "echo_p95_ms": round(pct(echo_rtts, 95), 1),
+        "p95_ratio": round(pct(rtts, 95) / pct(echo_rtts, 95), 2),
+        "lost": sent - len(stored), "duplicated": sum(n - 1 for n in stored.values()),
+        "bot_msgs_per_s": round(sent * 3 / bot_seconds, 1), "echo_msgs_per_s": round(sent / echo_seconds, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--citizens", type=int, default=50)
+    parser.add_argument("--questions", type=int, default=2000)
+    parser.add_argument("--echo", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.echo:
+        echo_bot(args.echo)
+        return
+    reason = h.install()
+    if reason:
+        sys.exit(reason)
+    with tempfile.TemporaryDirectory() as tmp:
+        result = asyncio.run(run(args.citizens, args.questions, Path(tmp)))
+    print(json.dumps(result))
+    print(f"{'':24}{'p50 ms':>10}{'p95 ms':>10}{'msg/s':>10}")
+    print(f"{'doithoai bot (all)':24}{result['p50_ms']:>10}{result['p95_ms']:>10}{result['bot_msgs_per_s']:>10}")
+    print(f"{'doithoai confirmation':24}{result['confirm_p50_ms']:>10}{result['confirm_p95_ms']:>10}{'':>10}")
+    print(f"{'bare PTB echo bot':24}{result['echo_p50_ms']:>10}{result['echo_p95_ms']:>10}{result['echo_msgs_per_s']:>10}")
+    print(f"p95 ratio {result['p95_ratio']} (goal ≤ 1,5); lost {result['lost']}, duplicated {result['duplicated']}")
+
+
+if __name__ == "__main__":
+    main()
