@@ -266,8 +266,10 @@ def over_time(
     session: Session, unit: Unit, *, start: datetime | None = None, end: datetime | None = None
 ) -> list[tuple[str, int, int]]:
     """(month "MM/YYYY", questions received, of them resolved) for questions of `unit` and below."""
-    if session.get_bind().dialect.name == "postgresql":
-        month: Any = func.to_char(func.timezone("Asia/Ho_Chi_Minh", Question.created_at), "YYYY-MM")
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # date_trunc is several times cheaper than to_char over a million rows.
+        month: Any = func.date_trunc("month", func.timezone("Asia/Ho_Chi_Minh", Question.created_at))
     else:
         month = func.strftime("%Y-%m", Question.created_at, "+7 hours")
     rows = session.execute(
@@ -278,6 +280,8 @@ def over_time(
         .group_by(month)
         .order_by(month)
     ).all()
+    if postgres:
+        return [(f"{m:%m/%Y}", int(n), int(r or 0)) for m, n, r in rows]
     return [(f"{str(m)[5:7]}/{str(m)[:4]}", int(n), int(r or 0)) for m, n, r in rows]
 
 
@@ -339,6 +343,8 @@ def fields_fast(
     session: Session, unit: Unit, *, start: datetime | None = None, end: datetime | None = None
 ) -> list[FieldRow]:
     """The same rows as per_field_period, from counts per meeting, status and field."""
+    if session.get_bind().dialect.name == "postgresql":
+        return per_field_period(session, unit, start=start, end=end)  # a hash aggregate is faster there
     counted = select(Meeting.id).join(Unit, Unit.id == Meeting.unit_id).where(
         Unit.path.startswith(unit.path), *_period(start, end))
     out: dict[str, FieldRow] = {}
@@ -366,9 +372,7 @@ def fields_fast(
 def months_fast(
     session: Session, unit: Unit, *, start: datetime | None = None, end: datetime | None = None
 ) -> list[tuple[str, int, int]]:
-    """The same rows as over_time. On SQLite, one range scan of the created_at index per month."""
-    if session.get_bind().dialect.name == "postgresql":
-        return over_time(session, unit, start=start, end=end)
+    """The same rows as over_time, from one range scan of the created_at index per month."""
     from storage.vnformat import LOCAL_TZ
 
     counted = select(Meeting.id).join(Unit, Unit.id == Meeting.unit_id).where(
