@@ -59,6 +59,14 @@ class Outgoing:
         return [b for row in self.buttons for b in row]
 
 
+def numbered_text(out: Outgoing, hint: str) -> str:
+    """For channels without buttons: the choices as numbered lines ("1. Đồng ý"), typed back as numbers."""
+    options = out.flat_buttons()
+    if not options:
+        return out.text
+    return "\n".join([out.text, "", *(f"{i}. {b.label}" for i, b in enumerate(options, 1)), hint])
+
+
 def parse_command(text: str) -> tuple[str, str] | None:
     """`/start@bot m_ABC` -> ("start", "m_ABC"); None when the text is no command."""
     stripped = text.strip()

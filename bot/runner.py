@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
 
-from bot.channels import telegram, zalo
+from bot import joiner
+from bot.channels import telegram, webchat, zalo
 from bot.context import BotContext
 from bot.delivery import DeliveryWorker, Sender
 
@@ -81,6 +83,17 @@ class Channels:
     def start_worker(self, stop: asyncio.Event) -> None:
         worker = DeliveryWorker(self.ctx, self.senders())
         self.tasks.append(asyncio.create_task(worker.run(stop)))
+        if self.ctx.settings.question_join_seconds > 0:
+            self.tasks.append(asyncio.create_task(joiner.run(self.ctx, self.deliverers(), stop)))
+
+    def deliverers(self) -> dict[str, joiner.Deliver]:
+        """How to send a reply outside a conversation turn, per channel."""
+        out: dict[str, joiner.Deliver] = {"web": partial(webchat.post_to_page, self.ctx)}
+        if self.telegram_app is not None:
+            out["telegram"] = partial(telegram.send_outgoing, self.telegram_app)
+        if self.zalo_client is not None:
+            out["zalo"] = partial(zalo.send_outgoing, self.zalo_client)
+        return out
 
     async def close(self) -> None:
         for task in self.tasks:

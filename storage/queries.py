@@ -466,3 +466,17 @@ def meetings_page(
     counts = dict(session.execute(select(Question.meeting_id, func.count()).where(
         Question.meeting_id.in_(ids)).group_by(Question.meeting_id)).all()) if ids else {}
     return [(m, int(counts.get(m.id, 0))) for m in meetings]
+
+
+def conversations_in_state(
+    session: Session, state: str, updated_before: datetime, limit: int = 500
+) -> Sequence[tuple[Conversation, Citizen]]:
+    """Conversations left in `state` since before `updated_before`, with their citizens."""
+    rows = session.execute(
+        select(Conversation, Citizen)
+        .join(Citizen, Citizen.id == Conversation.citizen_id)
+        .where(Conversation.state == state, Conversation.updated_at < updated_before)
+        .order_by(Conversation.updated_at)
+        .limit(limit)
+    ).all()
+    return [(conv, citizen) for conv, citizen in rows]

@@ -89,13 +89,7 @@ def build_application(ctx: BotContext, token: str, base_url: str | None = None) 
             except TelegramError:
                 log.debug("callback answer failed", exc_info=True)
         for out in await service.handle(ctx, incoming):
-            parts = chunks(out.text)
-            for i, part in enumerate(parts):
-                try:
-                    await context.bot.send_message(int(incoming.chat_id), part,
-                                                   reply_markup=keyboard(out) if i == len(parts) - 1 else None)
-                except Exception:  # noqa: BLE001 - one failed reply must not stop the others
-                    log.warning("could not reply in chat %s", incoming.chat_id, exc_info=True)
+            await send_outgoing(app, incoming.chat_id, out)
 
     app.add_handler(TypeHandler(Update, on_update))
     return app
@@ -157,6 +151,27 @@ def _chat_of(update: Update) -> int:
         return chat.id
     user = update.effective_user
     return user.id if user is not None else 0
+
+
+async def send_outgoing(app: PtbApp, chat_id: str, out: Outgoing) -> None:
+    parts = chunks(out.text)
+    for i, part in enumerate(parts):
+        await _reply(app, int(chat_id), part, keyboard(out) if i == len(parts) - 1 else None)
+
+
+async def _reply(app: PtbApp, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Send a conversation reply, again after a network error or a 429; logged if it still fails."""
+    for attempt in range(4):
+        try:
+            await app.bot.send_message(chat_id, text, reply_markup=markup)
+            return
+        except RetryAfter as exc:
+            await asyncio.sleep(_seconds(exc.retry_after))
+        except NetworkError:
+            await asyncio.sleep(0.2 * (attempt + 1))
+        except Exception:  # noqa: BLE001 - one failed reply must not stop the others
+            break
+    log.warning("could not reply in chat %s", chat_id, exc_info=True)
 
 
 def _seconds(value: int | float | timedelta) -> float:

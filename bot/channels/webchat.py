@@ -124,6 +124,18 @@ def make_router(ctx: BotContext) -> APIRouter:
     return router
 
 
+async def post_to_page(ctx: BotContext, chat_id: str, out: Outgoing) -> None:
+    """A reply made outside a request (a joined question): the page fetches it from its inbox."""
+    from storage.actions.outbox import enqueue
+
+    def write() -> None:
+        with ctx.transaction() as session:
+            enqueue(session, channel=CHANNEL, chat_id=chat_id, text=messages.numbered_text(out, texts.NUMBERED_HINT),
+                    key=f"web:{uuid.uuid4().hex}")
+
+    await asyncio.to_thread(write)
+
+
 def _fetch_inbox(ctx: BotContext, chat_id: str, after: int) -> list[dict[str, Any]]:
     """Messages for this chat after `after`; fetching one is what delivers it."""
     with ctx.transaction() as session:

@@ -113,16 +113,16 @@ def incoming_from_update(update: dict[str, Any]) -> Incoming | None:
 
 
 def render(out: Outgoing) -> str:
-    """Buttons become numbered lines: "1. Đồng ý"."""
-    options = out.flat_buttons()
-    if not options:
-        return out.text
-    lines = [out.text, ""] + [f"{i}. {b.label}" for i, b in enumerate(options, 1)] + [texts.NUMBERED_HINT]
-    return "\n".join(lines)
+    return messages.numbered_text(out, texts.NUMBERED_HINT)
 
 
 def chunks(text: str, size: int = MAX_TEXT) -> list[str]:
     return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+
+
+async def send_outgoing(client: ZaloClient, chat_id: str, out: Outgoing) -> None:
+    for part in chunks(render(out)):
+        await client.send_message(chat_id, part)
 
 
 async def answer(ctx: BotContext, client: ZaloClient, incoming: Incoming) -> None:

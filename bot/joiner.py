@@ -1,0 +1,66 @@
+"""A question split over several messages, sent by itself after a quiet period.
+
+With DOITHOAI_QUESTION_JOIN_SECONDS > 0 the pieces are not acknowledged one by one; once the
+citizen has been quiet that long, the draft goes on as if they had pressed «Gửi». The state is
+in the database, so whichever worker runs this picks up every citizen's draft.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from bot import messages, service
+from bot.context import BotContext
+from bot.flow import states
+from bot.messages import Incoming, Outgoing
+from storage import queries
+from storage.clock import utcnow
+
+Deliver = Callable[[str, Outgoing], Awaitable[None]]
+log = logging.getLogger("doithoai.bot")
+
+
+def due(ctx: BotContext, seconds: float) -> list[Incoming]:
+    """A «Gửi» for each draft untouched for `seconds`; the update id makes it happen once per draft."""
+    now = utcnow()
+    with ctx.transaction() as session:
+        rows = queries.conversations_in_state(session, states.ASKING_QUESTION, now - timedelta(seconds=seconds))
+        found = []
+        for conv, citizen in rows:
+            draft_at = (conv.data or {}).get("draft_at")
+            if not (conv.data or {}).get("draft") or draft_at is None:
+                continue
+            found.append(Incoming(citizen.channel, citizen.channel_user_id, citizen.chat_id, kind=messages.BUTTON,
+                                  data="send", update_id=f"join:{citizen.id}:{int(float(draft_at) * 1000)}"))
+        return found
+
+
+async def flush_once(ctx: BotContext, deliver: dict[str, Deliver], seconds: float) -> int:
+    handled = 0
+    for incoming in await asyncio.to_thread(due, ctx, seconds):
+        send = deliver.get(incoming.channel)
+        if send is None:
+            continue
+        for out in await service.handle(ctx, incoming):
+            try:
+                await send(incoming.chat_id, out)
+            except Exception:  # noqa: BLE001 - the citizen still has /cauhoi; the draft is not lost
+                log.warning("could not send the joined question's reply", exc_info=True)
+        handled += 1
+    return handled
+
+
+async def run(ctx: BotContext, deliver: dict[str, Deliver], stop: asyncio.Event) -> None:
+    seconds = ctx.settings.question_join_seconds
+    while not stop.is_set():
+        try:
+            await flush_once(ctx, deliver, seconds)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+            log.warning("joining quiet drafts failed; trying again", exc_info=True)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=max(0.2, min(1.0, seconds / 2)))
+        except TimeoutError:
+            pass
