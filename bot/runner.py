@@ -62,6 +62,8 @@ class Channels:
     async def start_bots(self, stop: asyncio.Event) -> None:
         """Polling, or registering the webhook, for each enabled channel."""
         s = self.ctx.settings
+        if self.telegram_app is None and self.zalo_client is None:
+            log.warning("no bot token set (DOITHOAI_TELEGRAM_TOKEN, DOITHOAI_ZALO_TOKEN): only the web chat answers")
         if self.telegram_app is not None:
             app = self.telegram_app
             await app.start()
