@@ -112,8 +112,12 @@ async def poll(app: PtbApp, stop: asyncio.Event, timeout: int = 10, window: int 
         busy = len(inflight) >= window
         if not busy:
             try:
-                updates = await app.bot.get_updates(offset=min(inflight, default=offset), timeout=0 if inflight
-                                                    else timeout, allowed_updates=["message", "callback_query"])
+                # Raw JSON: updates still being handled come back until confirmed; only new ones are parsed.
+                raw = await app.bot.do_api_request(
+                    "getUpdates", api_kwargs={"offset": min(inflight, default=offset),
+                                              "timeout": 0 if inflight else timeout,
+                                              "allowed_updates": ["message", "callback_query"]},
+                    read_timeout=timeout + 10)
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc.retry_after))
                 continue
@@ -121,7 +125,8 @@ async def poll(app: PtbApp, stop: asyncio.Event, timeout: int = 10, window: int 
                 log.warning("Telegram getUpdates failed; retrying", exc_info=True)
                 await asyncio.sleep(2.0)
                 continue
-            fresh = [u for u in updates if u.update_id >= offset]
+            updates = [Update.de_json(u, app.bot) for u in raw or [] if int(u.get("update_id", -1)) >= offset]
+            fresh = [u for u in updates if u is not None]
             for update in fresh:
                 chat = _chat_of(update)
                 task = asyncio.create_task(_after(tails.get(chat), app, update))
@@ -134,6 +139,7 @@ async def poll(app: PtbApp, stop: asyncio.Event, timeout: int = 10, window: int 
                 continue
         if inflight:
             await asyncio.wait(inflight.values(), timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.sleep(0.01)
 
 
 async def _after(previous: asyncio.Task[None] | None, app: PtbApp, update: Update) -> None:
