@@ -197,7 +197,8 @@ class TelegramSender:
     async def send(self, chat_id: str, text: str) -> None:
         try:
             for part in chunks(text):
-                await self.app.bot.send_message(int(chat_id), part)
+                # Generous timeouts: a timed-out send may still have arrived, and is then sent again.
+                await self.app.bot.send_message(int(chat_id), part, read_timeout=30, write_timeout=30)
         except RetryAfter as exc:
             raise SendError(f"Telegram 429: {exc}", retry_after=_seconds(exc.retry_after)) from exc
         except (Forbidden, BadRequest) as exc:
