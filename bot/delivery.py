@@ -107,6 +107,9 @@ class DeliveryWorker:
         self._sent: list[int] = []
 
     def claim(self, limit: int) -> list[Job]:
+        if not self.senders:  # web-chat rows are fetched by the page, never claimed here
+            return []
+
         def once() -> list[Job]:
             with self.ctx.transaction() as session:
                 rows = queue.claim_outbox(session, limit=limit, channels=tuple(self.senders))

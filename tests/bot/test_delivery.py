@@ -91,6 +91,7 @@ async def test_web_rows_are_left_for_the_page(ctx: BotTestContext) -> None:
     fill(ctx, "web", 3, chats=1)
     worker = DeliveryWorker(ctx, {"telegram": FlakySender()})
     assert worker.claim(10) == []
+    assert DeliveryWorker(ctx, {}).claim(10) == []  # no bot configured: `make run`
 
 
 async def test_rate_limiter_spaces_sends_per_chat_and_overall() -> None:
