@@ -20,7 +20,8 @@ class NlpAnalyzer:
 
     def analyze(self, text: str) -> Analysis:
         normalized = normalize(text)
-        prediction = self.classifier.predict(text)
+        # `predict` would normalise the text a second time.
+        prediction = self.classifier.predict_normalized([normalized])[0]
         return Analysis(
             normalized=normalized,
             search_text=strip_diacritics(normalized),

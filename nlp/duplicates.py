@@ -256,11 +256,26 @@ def find_similar(
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = 5,
 ) -> list[tuple[Hashable, float]]:
-    """The candidates (id, text) that look like duplicates of `text`, most similar first."""
-    index = DuplicateIndex()
-    for cid, ctext in candidates:
-        index.add(cid, ctext)
-    return index.query(text, threshold=threshold, limit=limit)
+    """The candidates (id, text) that look like duplicates of `text`, most similar first.
+
+    The same answer as a `DuplicateIndex` of the candidates queried once, without building the
+    index: for one query, a set intersection per candidate is cheaper than the posting lists.
+    """
+    sig = text if isinstance(text, Signature) else signature(text)
+    if not sig.words or limit <= 0:
+        return []
+    words = sig.words
+    need = max(1, int(_MIN_EACH * len(words)))
+    scored: list[tuple[float, int]] = []
+    for pos, (_, ctext) in enumerate(candidates):
+        other = ctext if isinstance(ctext, Signature) else signature(ctext)
+        if len(words & other.words) < need:
+            continue
+        sim = similarity(sig, other)
+        if sim >= threshold:
+            scored.append((sim, pos))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [(candidates[pos][0], round(sim, 4)) for sim, pos in scored[:limit]]
 
 
 def group(items: Sequence[tuple[Hashable, str]], threshold: float = DEFAULT_THRESHOLD) -> list[DuplicateHit]:
