@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 
 import uvicorn
 from fastapi import FastAPI
@@ -13,9 +14,14 @@ from bot.runner import Channels
 from doithoai.context import AppContext
 
 PARTS = ("web", "bot", "worker")
+# Database turns run in worker threads beside the event loop. With Python's default 5 ms switch
+# interval, every socket call of the loop (a reply, a getUpdates) can wait 5 ms for the GIL
+# while a turn computes; a shorter interval hands the GIL back to the loop sooner.
+SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 def run(ctx: AppContext, host: str, port: int, only: str | None) -> None:
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     logging.basicConfig(level=ctx.settings.log_level.upper(), force=True,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     asyncio.run(serve(ctx, host, port, only))

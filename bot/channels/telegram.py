@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import importlib.util
 import logging
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +25,14 @@ PtbApp = Application[Any, Any, Any, Any, Any, Any]
 MAX_TEXT = 4096
 WEBHOOK_PATH = "/hooks/telegram"
 log = logging.getLogger("doithoai.telegram")
+# Sends run side by side; a small pool keeps httpcore's per-request bookkeeping (quadratic in
+# the number of pooled connections) cheap, and 8 connections to one API host are plenty.
+CONNECTION_POOL_SIZE = 8
+
+# httpcore tries `import sniffio` on every request; when it is not installed, each try searches
+# the whole sys.path again. Recording the absence once makes the failing import immediate.
+if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 def incoming_from_update(update: Update) -> Incoming | None:
@@ -73,7 +83,7 @@ def chunks(text: str, size: int = MAX_TEXT) -> list[str]:
 
 def build_application(ctx: BotContext, token: str, base_url: str | None = None) -> PtbApp:
     # Polling is `poll` below, which confirms updates only once handled; no PTB Updater.
-    builder = Application.builder().token(token).updater(None)
+    builder = Application.builder().token(token).updater(None).connection_pool_size(CONNECTION_POOL_SIZE)
     if base_url:
         root = base_url.rstrip("/")
         builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
