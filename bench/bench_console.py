@@ -110,6 +110,8 @@ def build(url: str, total: int) -> dict[str, Any]:
                     "status": status, "agency_id": rnd.choice(agencies) if assigned else None,
                     "due_date": (created + timedelta(days=30)).date() if assigned else None,
                     "answered_at_meeting": False, "version": 1, "created_at": created, "updated_at": created,
+                    # The time of its status event below, as storage.actions.questions records it.
+                    "resolved_at": created if status == lifecycle.RESOLVED else None,
                 })
                 if len(rows) >= CHUNK:
                     conn.execute(insert(Question), rows)

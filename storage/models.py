@@ -108,10 +108,14 @@ class Question(Base):
     __table_args__ = (
         Index("ix_questions_queue", "unit_id", "status", "duplicate_of_id"),
         Index("ix_questions_meeting_status", "meeting_id", "status"),
+        # Per field of a unit's meetings, read from the index alone (SQLite reads ix_questions_console).
+        Index("ix_questions_meeting_fields", "meeting_id", "status", "confirmed_field", "suggested_field").ddl_if(
+            dialect="postgresql"),
         # On SQLite the migration adds search_text to this index as well.
         Index("ix_questions_console", "meeting_id", "duplicate_of_id", "status", "confirmed_field", "suggested_field",
               "created_at", "needs_review", "channel", "unit_id", "confidence"),
-        Index("ix_questions_agency_due", "agency_id", "duplicate_of_id", "status", "due_date", "meeting_id"),
+        Index("ix_questions_agency_due", "agency_id", "duplicate_of_id", "status", "due_date", "meeting_id",
+              "resolved_at"),
         Index("ix_questions_proposed", "proposed_duplicate_of_id"),
         Index("ix_questions_created_cover", "created_at", "meeting_id", "status"),
     )
@@ -137,6 +141,9 @@ class Question(Base):
     status_note: Mapped[str | None] = mapped_column(Text)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     due_date: Mapped[date | None] = mapped_column(Date)
+    # When the first change of status to resolved was recorded (the same time as that event); set by
+    # storage.actions.questions._event, never cleared, for the agencies' on-time rate.
+    resolved_at: Mapped[datetime | None] = mapped_column()
     answered_at_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64))

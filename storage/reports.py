@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ARRAY, DateTime, Integer, any_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from storage import lifecycle
-from storage.models import Agency, Meeting, Question, StatusEvent, Unit
+from storage.models import Agency, Meeting, Question, Unit
 from storage.vnformat import vn_int, vn_pct
 
 HELD_STATES = ("held", "closed")
@@ -222,7 +224,8 @@ def per_agency_timeliness(
     """Per agency of `unit` and below: assigned, resolved, and resolved by the due date.
 
     The on-time rate counts only assignments that are due (deadline passed) or already resolved;
-    a question is resolved when its first change of status to resolved was recorded.
+    a question is resolved when its first change of status to resolved was recorded (its resolved_at).
+    One pass over the agency index, which holds every column read here.
     """
     agencies = dict(session.execute(
         select(Agency.id, Agency.name).join(Unit, Unit.id == Agency.unit_id).where(Unit.path.startswith(unit.path))
@@ -233,33 +236,30 @@ def per_agency_timeliness(
     resolved = Question.status == lifecycle.RESOLVED
     past_due = Question.due_date.is_not(None) & ~resolved & (Question.due_date < today)
     late_open = past_due & Question.status.in_(lifecycle.OPEN_STATUSES)
-    counts = session.execute(
-        select(Question.agency_id, func.count(), func.sum(case((resolved, 1), else_=0)),
-               func.sum(case((past_due, 1), else_=0)), func.sum(case((late_open, 1), else_=0)))
-        .where(*conds).group_by(Question.agency_id)
-    ).all()
-    first_resolved = (
-        select(StatusEvent.question_id.label("qid"), func.min(StatusEvent.at).label("at"))
-        .where(StatusEvent.to_value == lifecycle.RESOLVED, StatusEvent.kind == "status")
-        .group_by(StatusEvent.question_id)
-        .subquery()
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        done_day: Any = func.date(func.timezone("Asia/Ho_Chi_Minh", first_resolved.c.at))
+    resolved_due = resolved & Question.due_date.is_not(None) & Question.resolved_at.is_not(None)
+    if _postgres(session):
+        # Vietnam has kept UTC+7 since 1975: a fixed offset, like SQLite's, spares a zone lookup per row.
+        done_day: Any = func.date(func.timezone("UTC", Question.resolved_at, type_=DateTime()) + timedelta(hours=7))
     else:
-        done_day = func.date(first_resolved.c.at, "+7 hours")
-    timely = dict((aid, (int(n), int(ok or 0))) for aid, n, ok in session.execute(
-        select(Question.agency_id, func.count(), func.sum(case((done_day <= Question.due_date, 1), else_=0)))
-        .join(first_resolved, first_resolved.c.qid == Question.id)
-        .where(*conds, resolved, Question.due_date.is_not(None))
-        .group_by(Question.agency_id)
-    ).all())
+        done_day = func.date(Question.resolved_at, "+7 hours")
+    on_time = resolved_due & (done_day <= Question.due_date)
     out = []
-    for aid, n, r, due_open, late in counts:
-        resolved_due, on_time = timely.get(aid, (0, 0))
-        out.append(AgencyRow(str(agencies[aid]), int(n), int(r or 0), on_time, resolved_due + int(due_open or 0),
-                             int(late or 0)))
+    for aid, n, r, due_open, late, due_done, ok in session.execute(
+        select(Question.agency_id, func.count(), _count_if(resolved), _count_if(past_due), _count_if(late_open),
+               _count_if(resolved_due), _count_if(on_time))
+        .where(*conds).group_by(Question.agency_id)
+    ).all():
+        out.append(AgencyRow(str(agencies[aid]), int(n), int(r or 0), int(ok or 0),
+                             int(due_done or 0) + int(due_open or 0), int(late or 0)))
     return sorted(out, key=lambda r: r.agency)
+
+
+def _count_if(cond: Any) -> Any:
+    return func.sum(case((cond, 1), else_=0))
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def over_time(
@@ -291,8 +291,9 @@ def vn_local_date(value: datetime) -> date:
     return local(value).date()
 
 
-# The console's province report reads 1.000.000 questions: each query below groups by columns in the
-# order of an index, so SQLite streams the index instead of sorting rows.
+# The console's province report reads 1.000.000 questions: on SQLite each query below groups by columns in
+# the order of an index, so SQLite streams the index instead of sorting rows. On PostgreSQL the meetings
+# come as one array, which it hashes: several times cheaper per row than a semi-join with the meetings.
 
 
 def _meetings_below(session: Session, unit: Unit, start: datetime | None, end: datetime | None) -> dict[int, str]:
@@ -302,6 +303,18 @@ def _meetings_below(session: Session, unit: Unit, start: datetime | None, end: d
         .where(Unit.path.startswith(unit.path), *_period(start, end))
     ).all()
     return {int(mid): str(level) for mid, level in rows}
+
+
+def _of_meetings(
+    session: Session, unit: Unit, start: datetime | None, end: datetime | None, ids: Iterable[int] | None = None
+) -> Any:
+    """The condition "the question was raised at a meeting of `unit` and below in the period"."""
+    if _postgres(session):
+        if ids is None:
+            ids = _meetings_below(session, unit, start, end)
+        return Question.meeting_id == any_(bindparam("meeting_ids", sorted(ids), type_=ARRAY(Integer), unique=True))
+    return Question.meeting_id.in_(select(Meeting.id).join(Unit, Unit.id == Meeting.unit_id).where(
+        Unit.path.startswith(unit.path), *_period(start, end)))
 
 
 def levels_fast(
@@ -321,11 +334,9 @@ def levels_fast(
     ).all():
         rows[level].meetings = int(count)
         rows[level].attendances = int(attendance or 0)
-    counted = select(Meeting.id).join(Unit, Unit.id == Meeting.unit_id).where(
-        Unit.path.startswith(unit.path), *_period(start, end))
     for meeting_id, status, count in session.execute(
         select(Question.meeting_id, Question.status, func.count())
-        .where(Question.meeting_id.in_(counted), Question.status.not_in(COUNTED_OUT))
+        .where(_of_meetings(session, unit, start, end, meetings), Question.status.not_in(COUNTED_OUT))
         .group_by(Question.meeting_id, Question.status)
     ).all():
         row = rows[meetings[int(meeting_id)]]
@@ -343,23 +354,23 @@ def fields_fast(
     session: Session, unit: Unit, *, start: datetime | None = None, end: datetime | None = None
 ) -> list[FieldRow]:
     """The same rows as per_field_period, from counts per meeting, status and field."""
-    if session.get_bind().dialect.name == "postgresql":
-        return per_field_period(session, unit, start=start, end=end)  # a hash aggregate is faster there
-    counted = select(Meeting.id).join(Unit, Unit.id == Meeting.unit_id).where(
-        Unit.path.startswith(unit.path), *_period(start, end))
+    field_col = func.coalesce(Question.confirmed_field, Question.suggested_field, "khac")
+    base = [_of_meetings(session, unit, start, end), Question.status.not_in(COUNTED_OUT)]
+    if _postgres(session):
+        # A hash aggregate over the (meeting, status, fields) index, read alone.
+        counts = select(Question.status, field_col, func.count()).where(*base).group_by(Question.status, field_col)
+    else:
+        # duplicate_of_id is in the inner grouping only because it sits in that position of the covering index.
+        inner = (
+            select(Question.status, field_col.label("f"), func.count().label("n"))
+            .where(*base)
+            .group_by(Question.meeting_id, Question.duplicate_of_id, Question.status, Question.confirmed_field,
+                      Question.suggested_field)
+            .subquery()
+        )
+        counts = select(inner.c.status, inner.c.f, func.sum(inner.c.n)).group_by(inner.c.status, inner.c.f)
     out: dict[str, FieldRow] = {}
-    # duplicate_of_id is in the inner grouping only because it sits in that position of the covering index.
-    inner = (
-        select(Question.status, func.coalesce(Question.confirmed_field, Question.suggested_field, "khac").label("f"),
-               func.count().label("n"))
-        .where(Question.meeting_id.in_(counted), Question.status.not_in(COUNTED_OUT))
-        .group_by(Question.meeting_id, Question.duplicate_of_id, Question.status, Question.confirmed_field,
-                  Question.suggested_field)
-        .subquery()
-    )
-    for status, code_, count in session.execute(
-        select(inner.c.status, inner.c.f, func.sum(inner.c.n)).group_by(inner.c.status, inner.c.f)
-    ).all():
+    for status, code_, count in session.execute(counts).all():
         code = str(code_)
         row = out.setdefault(code, FieldRow(code, 0, 0, 0, 0, 0))
         row.questions += int(count)
@@ -372,28 +383,37 @@ def fields_fast(
 def months_fast(
     session: Session, unit: Unit, *, start: datetime | None = None, end: datetime | None = None
 ) -> list[tuple[str, int, int]]:
-    """The same rows as over_time, from one range scan of the created_at index per month."""
+    """The same rows as over_time: on SQLite one range scan of the created_at index per month, on PostgreSQL
+    one pass that puts each question in its month with width_bucket (no time zone arithmetic per row)."""
     from storage.vnformat import LOCAL_TZ
 
-    counted = select(Meeting.id).join(Unit, Unit.id == Meeting.unit_id).where(
-        Unit.path.startswith(unit.path), *_period(start, end))
-    base = [Question.meeting_id.in_(counted), Question.status.not_in(COUNTED_OUT)]
+    base = [_of_meetings(session, unit, start, end), Question.status.not_in(COUNTED_OUT)]
     first, last = session.execute(select(func.min(Question.created_at), func.max(Question.created_at))
                                   .where(*base)).one()
     if first is None or last is None:
         return []
     first, last = _aware(first).astimezone(LOCAL_TZ), _aware(last).astimezone(LOCAL_TZ)
+    months = [datetime(first.year, first.month, 1, tzinfo=LOCAL_TZ)]
+    while months[-1] <= last:
+        month = months[-1]
+        months.append(datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=LOCAL_TZ))
     out = []
-    month = datetime(first.year, first.month, 1, tzinfo=LOCAL_TZ)
-    while month <= last:
-        following = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=LOCAL_TZ)
+    if _postgres(session):
+        bounds = bindparam("months", months, type_=ARRAY(DateTime(timezone=True)), unique=True)
+        bucket = func.width_bucket(Question.created_at, bounds)
+        for i, n, resolved in sorted(session.execute(
+            select(bucket, func.count(), _resolved_sum()).where(*base).group_by(bucket)
+        ).all()):
+            month = months[int(i) - 1]
+            out.append((f"{month.month:02d}/{month.year}", int(n), int(resolved or 0)))
+        return out
+    for month, following in itertools.pairwise(months):
         n, resolved = session.execute(
             select(func.count(), _resolved_sum())
             .where(*base, Question.created_at >= month, Question.created_at < following)
         ).one()
         if n:
             out.append((f"{month.month:02d}/{month.year}", int(n), int(resolved or 0)))
-        month = following
     return out
 
 

@@ -22,6 +22,7 @@ OPEN_MEETING_STATES = ("open",)
 def _event(
     session: Session, question: Question, kind: str, old: object, new: object, actor: str, note: str | None
 ) -> None:
+    at = utcnow()
     session.add(
         StatusEvent(
             question_id=question.id,
@@ -30,8 +31,12 @@ def _event(
             to_value=None if new is None else str(new),
             actor=actor,
             note=note,
+            at=at,
         )
     )
+    # Every change of status is recorded here, so the first one to resolved also stamps the question.
+    if kind == "status" and new == lifecycle.RESOLVED and question.resolved_at is None:
+        question.resolved_at = at
 
 
 def root_code(session: Session, unit: Unit) -> str:
