@@ -255,3 +255,17 @@ def test_audit_trail_names_actor_and_time(session: Session) -> None:
     evs = session.scalars(select(StatusEvent).where(StatusEvent.question_id == q.id)).all()
     assert all(e.at is not None and e.actor for e in evs)
     assert any(e.kind == "assign" and e.actor == "to_giup_viec" for e in evs)
+
+
+def test_resolved_at_is_the_time_of_the_resolving_event(session: Session) -> None:
+    w = make_world(session)
+    q = ask(session, w.meeting_a)
+    dup = ask(session, w.meeting_a, "đường ấp 3 hư")
+    questions.merge(session, q.id, [dup.id], actor="org")
+    questions.assign(session, q.id, w.agency_a.id, actor="org")
+    assert q.resolved_at is None
+    replies.reply(session, q.id, "Đã sửa xong.", author="org", status=lifecycle.RESOLVED)
+    for member in (q, dup):
+        resolved_event = [e for e in queries.events_of(session, member.id)
+                          if e.kind == "status" and e.to_value == lifecycle.RESOLVED]
+        assert member.resolved_at is not None and member.resolved_at == resolved_event[0].at
