@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import importlib.util
 import logging
-import sys
 from datetime import timedelta
 from typing import Any
 
@@ -28,11 +26,6 @@ log = logging.getLogger("doithoai.telegram")
 # Sends run side by side; a small pool keeps httpcore's per-request bookkeeping (quadratic in
 # the number of pooled connections) cheap, and 8 connections to one API host are plenty.
 CONNECTION_POOL_SIZE = 8
-
-# httpcore tries `import sniffio` on every request; when it is not installed, each try searches
-# the whole sys.path again. Recording the absence once makes the failing import immediate.
-if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 def incoming_from_update(update: Update) -> Incoming | None:
