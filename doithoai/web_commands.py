@@ -53,7 +53,8 @@ def demo_users(ctx: AppContext) -> None:
                               agency_id=agency_id, full_name=full_name)
             created.append((username, password, ROLE_LABELS[role], full_name))
     if not created:
-        console.print("Các tài khoản mẫu đã có từ trước (mật khẩu đã in ở lần chạy đầu).")
+        console.print("Các tài khoản mẫu đã có từ trước (mật khẩu đã in ở lần chạy đầu; "
+                      "đặt lại bằng: doithoai user password TÊN_ĐĂNG_NHẬP).")
         return
     table = Table("Tên đăng nhập", "Mật khẩu", "Vai trò", "Họ tên",
                   title=f"Tài khoản trang quản trị {ctx.settings.public_url}/login (mật khẩu chỉ in một lần)")
@@ -98,6 +99,27 @@ def register(app: typer.Typer) -> None:
         except DomainError as exc:
             err.print(f"[red]Lỗi:[/red] {exc.message}")
             raise typer.Exit(1) from None
+        if not password:
+            console.print(f"Mật khẩu (chỉ in một lần): [bold]{secret}[/bold]")
+
+    @user_app.command("password")
+    def user_password(
+        username: Annotated[str, typer.Argument(help="Login name.")],
+        password: Annotated[str | None, typer.Option(help="New password; generated if omitted.")] = None,
+    ) -> None:
+        """Set a new password for a console account (e.g. a demo account whose password was lost)."""
+        ctx = AppContext()
+        secret = password or users.new_password()
+        try:
+            with ctx.transaction() as session:
+                user_id = session.scalars(select(User.id).where(User.username == username.strip())).first()
+                if user_id is None:
+                    raise DomainError(f"Không có tài khoản «{username}».")
+                users.set_password(session, user_id, secret)
+        except DomainError as exc:
+            err.print(f"[red]Lỗi:[/red] {exc.message}")
+            raise typer.Exit(1) from None
+        console.print(f"Đã đặt mật khẩu mới cho [bold]{username.strip()}[/bold].")
         if not password:
             console.print(f"Mật khẩu (chỉ in một lần): [bold]{secret}[/bold]")
 

@@ -64,3 +64,27 @@ def test_demo_users_once(env: str, capsys: pytest.CaptureFixture[str]) -> None:
         roles = sorted(u.role for u in s.query(User))
         assert roles == ["admin", "agency", "organiser", "organiser"]
     get_settings.cache_clear()
+
+
+def test_user_password_resets_and_logs_in(env: str) -> None:
+    from doithoai.context import AppContext
+    from storage.actions import users
+    from tests.factories import make_world
+
+    ctx = AppContext()
+    with ctx.transaction() as s:
+        make_world(s)
+    runner = CliRunner()
+    assert runner.invoke(app, ["user", "create", "--username", "org.b", "--role", "organiser", "--unit", "B",
+                               "--password", "mat-khau-cu-dai"]).exit_code == 0
+    r = runner.invoke(app, ["user", "password", "org.b"])
+    assert r.exit_code == 0, r.output
+    new = r.output.split("Mật khẩu (chỉ in một lần):")[1].split()[0]
+    with ctx.transaction() as s:
+        assert users.authenticate(s, "org.b", new) is not None
+        assert users.authenticate(s, "org.b", "mat-khau-cu-dai") is None
+    r = runner.invoke(app, ["user", "password", "khong.co"])
+    assert r.exit_code == 1 and "Không có tài khoản" in r.output
+    r = runner.invoke(app, ["user", "password", "org.b", "--password", "ngan"])
+    assert r.exit_code == 1 and "ít nhất" in r.output
+    get_settings.cache_clear()
