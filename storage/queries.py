@@ -146,20 +146,6 @@ def citizen_questions(session: Session, citizen_id: int) -> Sequence[Question]:
     ).all()
 
 
-def find_citizen(session: Session, channel: str, channel_user_id: str) -> Citizen | None:
-    return session.scalars(
-        select(Citizen).where(Citizen.channel == channel, Citizen.channel_user_id == channel_user_id)
-    ).first()
-
-
-def get_conversation(session: Session, citizen_id: int) -> Conversation | None:
-    return session.get(Conversation, citizen_id)
-
-
-def pending_outbox_count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).where(Outbox.status == "pending")) or 0)
-
-
 def status_counts(session: Session, reach: Reach, meeting_id: int | None = None) -> dict[str, int]:
     stmt = scope_questions(select(Question), reach)
     if meeting_id is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import ARRAY, DateTime, Integer, any_, bindparam, case, func, se
 from sqlalchemy.orm import Session
 
 from storage import lifecycle
+from storage.clock import aware
 from storage.models import Agency, Meeting, Question, Unit
 from storage.vnformat import vn_int, vn_pct
 
@@ -122,34 +123,6 @@ def per_level(
     for row in report.rows:
         report.total.add(row)
     return report
-
-
-def per_field(session: Session, unit: Unit) -> list[tuple[str, int, int]]:
-    """(field, questions, resolved) for questions of meetings of `unit` and below."""
-    field_col = func.coalesce(Question.confirmed_field, Question.suggested_field, "khac")
-    rows = session.execute(
-        select(field_col, func.count(Question.id), _resolved_sum())
-        .join(Meeting, Meeting.id == Question.meeting_id)
-        .join(Unit, Unit.id == Meeting.unit_id)
-        .where(Unit.path.startswith(unit.path), Question.status.not_in(COUNTED_OUT))
-        .group_by(field_col)
-        .order_by(func.count(Question.id).desc())
-    ).all()
-    return [(str(f), int(n), int(r or 0)) for f, n, r in rows]
-
-
-def per_agency(session: Session, unit: Unit) -> list[tuple[str, int, int]]:
-    """(agency, assigned questions, resolved) for agencies of `unit` and below."""
-    rows = session.execute(
-        select(Agency.name, func.count(Question.id),
-               _resolved_sum())
-        .join(Question, Question.agency_id == Agency.id)
-        .join(Unit, Unit.id == Agency.unit_id)
-        .where(Unit.path.startswith(unit.path))
-        .group_by(Agency.name)
-        .order_by(Agency.name)
-    ).all()
-    return [(str(a), int(n), int(r or 0)) for a, n, r in rows]
 
 
 def _resolved_sum() -> Any:
@@ -285,12 +258,6 @@ def over_time(
     return [(f"{str(m)[5:7]}/{str(m)[:4]}", int(n), int(r or 0)) for m, n, r in rows]
 
 
-def vn_local_date(value: datetime) -> date:
-    from storage.vnformat import local
-
-    return local(value).date()
-
-
 # The console's province report reads 1.000.000 questions: on SQLite each query below groups by columns in
 # the order of an index, so SQLite streams the index instead of sorting rows. On PostgreSQL the meetings
 # come as one array, which it hashes: several times cheaper per row than a semi-join with the meetings.
@@ -392,7 +359,7 @@ def months_fast(
                                   .where(*base)).one()
     if first is None or last is None:
         return []
-    first, last = _aware(first).astimezone(LOCAL_TZ), _aware(last).astimezone(LOCAL_TZ)
+    first, last = aware(first).astimezone(LOCAL_TZ), aware(last).astimezone(LOCAL_TZ)
     months = [datetime(first.year, first.month, 1, tzinfo=LOCAL_TZ)]
     while months[-1] <= last:
         month = months[-1]
@@ -415,9 +382,3 @@ def months_fast(
         if n:
             out.append((f"{month.month:02d}/{month.year}", int(n), int(resolved or 0)))
     return out
-
-
-def _aware(value: datetime) -> datetime:
-    from storage.clock import aware
-
-    return aware(value)

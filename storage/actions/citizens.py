@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.actions.rows import add_or_existing
 from storage.clock import utcnow
 from storage.errors import NotFound
 from storage.models import Citizen, Conversation, Question, StatusEvent
@@ -18,14 +18,7 @@ def get_or_create_citizen(session: Session, *, channel: str, channel_user_id: st
         if citizen.chat_id != chat_id:
             citizen.chat_id = chat_id
         return citizen
-    citizen = Citizen(channel=channel, channel_user_id=channel_user_id, chat_id=chat_id)
-    try:
-        with session.begin_nested():
-            session.add(citizen)
-            session.flush()
-    except IntegrityError:
-        citizen = session.scalars(stmt).one()
-    return citizen
+    return add_or_existing(session, Citizen(channel=channel, channel_user_id=channel_user_id, chat_id=chat_id), stmt)
 
 
 def give_consent(session: Session, citizen_id: int) -> Citizen:

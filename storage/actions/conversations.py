@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.actions.rows import add_or_existing
 from storage.clock import utcnow
 from storage.models import Conversation, ProcessedUpdate
 
@@ -41,14 +42,7 @@ def load_conversation(session: Session, citizen_id: int, initial_state: str) -> 
     conv = session.scalars(stmt).first()
     if conv is not None:
         return conv
-    conv = Conversation(citizen_id=citizen_id, state=initial_state, data={})
-    try:
-        with session.begin_nested():
-            session.add(conv)
-            session.flush()
-    except IntegrityError:
-        conv = session.scalars(stmt).one()
-    return conv
+    return add_or_existing(session, Conversation(citizen_id=citizen_id, state=initial_state, data={}), stmt)
 
 
 def save_conversation(session: Session, conv: Conversation, state: str, data: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from storage.actions.outbox import notify_askers
 from storage.analysis import Analyzer, PlainAnalyzer
 from storage.clock import aware, utcnow
 from storage.errors import ForbiddenMove, IntakeClosed, InvalidInput, NotFound, StaleVersion
-from storage.models import Agency, Citizen, Meeting, Question, StatusEvent, Unit
+from storage.models import Agency, Meeting, Question, StatusEvent, Unit
 
 MAX_TEXT = 10_000
 OPEN_MEETING_STATES = ("open",)
@@ -390,10 +390,3 @@ def mark_answered_at_meeting(session: Session, question_id: int, *, actor: str, 
             _touch(member)
     session.flush()
     return question
-
-
-def get_citizen(session: Session, citizen_id: int) -> Citizen:
-    citizen = session.get(Citizen, citizen_id)
-    if citizen is None:
-        raise NotFound(f"Không tìm thấy công dân số {citizen_id}.")
-    return citizen
