@@ -113,7 +113,7 @@ async def echo_citizen(http: httpx.AsyncClient, emu: str, inbox: Inbox, chat: in
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
 def prepare_db(folder: Path) -> str:

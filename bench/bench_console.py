@@ -31,14 +31,14 @@ from sqlalchemy import Engine, create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from doithoai.config import Settings  # noqa: E402
-from storage import lifecycle  # noqa: E402
-from storage.actions import meetings, units, users  # noqa: E402
-from storage.analysis import PlainAnalyzer, fold  # noqa: E402
-from storage.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import Question, StatusEvent  # noqa: E402
-from web.app import create_app  # noqa: E402
+from doithoai.config import Settings
+from storage import lifecycle
+from storage.actions import meetings, units, users
+from storage.analysis import PlainAnalyzer, fold
+from storage.db import make_engine, make_sessionmaker, session_scope
+from storage.migrate import upgrade
+from storage.models import Question, StatusEvent
+from web.app import create_app
 
 FIELDS = ["dat_dai", "xay_dung_do_thi", "giao_thong", "dien", "nuoc_sach", "moi_truong", "nong_nghiep", "y_te",
           "bao_hiem", "giao_duc", "chinh_sach_xa_hoi", "lao_dong_viec_lam", "an_ninh_trat_tu", "hanh_chinh_cong",

@@ -21,14 +21,14 @@ from sqlalchemy import create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storage import lifecycle, reports  # noqa: E402
-from storage.actions import meetings, units  # noqa: E402
-from storage.clock import utcnow  # noqa: E402
-from storage.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import Meeting, Question, Unit  # noqa: E402
-from storage.queries import queue  # noqa: E402
-from storage.reach import Reach  # noqa: E402
+from storage import lifecycle, reports
+from storage.actions import meetings, units
+from storage.clock import utcnow
+from storage.db import make_engine, make_sessionmaker, session_scope
+from storage.migrate import upgrade
+from storage.models import Meeting, Question, Unit
+from storage.queries import queue
+from storage.reach import Reach
 
 FIELDS = ["dat_dai", "xay_dung_do_thi", "giao_thong", "dien", "nuoc_sach", "moi_truong", "nong_nghiep", "y_te",
           "bao_hiem", "giao_duc", "chinh_sach_xa_hoi", "lao_dong_viec_lam", "an_ninh_trat_tu", "hanh_chinh_cong",

@@ -6,6 +6,7 @@ Answers to web-chat citizens are not sent by this worker: the chat page fetches 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -130,7 +131,7 @@ class DeliveryWorker:
             else:
                 await asyncio.to_thread(self._failed, job.id, exc.reason, exc.permanent)
             return
-        except Exception as exc:  # noqa: BLE001 - recorded on the row, never dropped
+        except Exception as exc:
             log.exception("sending outbox row %s failed", job.id)
             await asyncio.to_thread(self._failed, job.id, f"{type(exc).__name__}: {exc}", False)
             return
@@ -169,18 +170,16 @@ class DeliveryWorker:
             if len(inflight) < self.window:
                 try:
                     jobs = await asyncio.to_thread(self.claim, self.window - len(inflight))
-                except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                except Exception:
                     log.warning("could not claim outbox rows; trying again", exc_info=True)
             for job in jobs:
                 inflight.add(asyncio.create_task(self.consume(job)))
             if inflight:
-                done, inflight = await asyncio.wait(inflight, timeout=poll if not jobs else 0.05,
+                _, inflight = await asyncio.wait(inflight, timeout=poll if not jobs else 0.05,
                                                     return_when=asyncio.FIRST_COMPLETED)
             elif not jobs:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=poll)
-                except TimeoutError:
-                    pass
         if inflight:
             await asyncio.wait(inflight)
         await self.flush()

@@ -8,6 +8,7 @@ in the database, so whichever worker runs this picks up every citizen's draft.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -47,7 +48,7 @@ async def flush_once(ctx: BotContext, deliver: dict[str, Deliver], seconds: floa
         for out in await service.handle(ctx, incoming):
             try:
                 await send(incoming.chat_id, out)
-            except Exception:  # noqa: BLE001 - the citizen still has /cauhoi; the draft is not lost
+            except Exception:
                 log.warning("could not send the joined question's reply", exc_info=True)
         handled += 1
     return handled
@@ -58,9 +59,7 @@ async def run(ctx: BotContext, deliver: dict[str, Deliver], stop: asyncio.Event)
     while not stop.is_set():
         try:
             await flush_once(ctx, deliver, seconds)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+        except Exception:
             log.warning("joining quiet drafts failed; trying again", exc_info=True)
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=max(0.2, min(1.0, seconds / 2)))
-        except TimeoutError:
-            pass

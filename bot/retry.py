@@ -29,5 +29,5 @@ def retrying(fn: Callable[[], T], *, attempts: int = 5, base: float = 0.05, sqli
         except BUSY:
             if attempt == attempts - 1:
                 raise
-            time.sleep(base * (2 ** attempt) * (1 + random.random()))
+            time.sleep(base * (2 ** attempt) * (1 + random.random()))  # noqa: S311 - jitter, not security
     raise AssertionError("unreachable")

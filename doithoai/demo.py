@@ -62,8 +62,7 @@ def _local(days: int, hour: int) -> datetime:
 def load_demo(session: Session, analyzer: Analyzer | None = None) -> dict[str, str]:
     """Load the demo once; a second call changes nothing. Returns the meeting codes."""
     if session.scalars(select(Unit).where(Unit.code == "HG")).first() is not None:
-        found = {m.title: m.code for m in _demo_meetings(session)}
-        return found
+        return {m.title: m.code for m in _demo_meetings(session)}
     by_code: dict[str, Unit] = {}
     for code, name, level, parent in UNITS:
         by_code[code] = units.create_unit(

@@ -132,7 +132,7 @@ def build_pipeline(min_class_size: int = 5) -> Pipeline:
                 "words",
                 TfidfVectorizer(
                     preprocessor=_lower,
-                    token_pattern=r"(?u)\b\w+\b",
+                    token_pattern=r"(?u)\b\w+\b",  # noqa: S106 - a regular expression
                     ngram_range=(1, 2),
                     sublinear_tf=True,
                     dtype=np.float32,
@@ -142,7 +142,7 @@ def build_pipeline(min_class_size: int = 5) -> Pipeline:
                 "plain_words",
                 TfidfVectorizer(
                     preprocessor=strip_diacritics,
-                    token_pattern=r"(?u)\b\w+\b",
+                    token_pattern=r"(?u)\b\w+\b",  # noqa: S106 - a regular expression
                     ngram_range=(1, 2),
                     sublinear_tf=True,
                     dtype=np.float32,
@@ -162,10 +162,7 @@ def build_pipeline(min_class_size: int = 5) -> Pipeline:
         ]
     )
     model: BaseEstimator
-    if min_class_size >= 3:
-        model = CalibratedSVC(c=0.5, folds=5)
-    else:
-        model = LogisticRegression(C=20.0, max_iter=2000)
+    model = CalibratedSVC(c=0.5, folds=5) if min_class_size >= 3 else LogisticRegression(C=20.0, max_iter=2000)
     return Pipeline([("features", features), ("model", model)])
 
 
@@ -254,10 +251,9 @@ class Classifier:
         os.close(fd)
         try:
             joblib.dump(payload, tmp, compress=3)
-            os.replace(tmp, path)
+            Path(tmp).replace(path)
         finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            Path(tmp).unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path) -> Classifier:

@@ -43,8 +43,10 @@ _MIN_EACH = 0.35
 
 # Words after which a number names a place or an object: "ấp 3", "tổ 5", "quốc lộ 61".
 _PLACE_WORDS = frozenset(
-    "ap to khu khom xom thon ban doi phuong quan huyen xa so duong hem kiet ngo ngach lo tuyen "
-    "km cau cong tram tru".split()
+    [
+        "ap", "to", "khu", "khom", "xom", "thon", "ban", "doi", "phuong", "quan", "huyen", "xa", "so", "duong",
+        "hem", "kiet", "ngo", "ngach", "lo", "tuyen", "km", "cau", "cong", "tram", "tru",
+    ]
 )
 _DIGIT_RE = re.compile(r"\d")
 
@@ -316,10 +318,7 @@ def group(items: Sequence[tuple[Hashable, str]], threshold: float = DEFAULT_THRE
     for i, (item_id, _) in enumerate(items):
         node = int(item_node[i])
         lead = first_item.setdefault(root[node], i)
-        if lead == i or node_size[node] > 1:
-            sim = 1.0
-        else:
-            sim = round(float(best[node]), 4)
+        sim = 1.0 if lead == i or node_size[node] > 1 else round(float(best[node]), 4)
         hits.append(DuplicateHit(id=item_id, group=items[lead][0], similarity=sim))
     return hits
 
@@ -527,5 +526,4 @@ def _row_jaccard(
     inter = np.asarray(ones[a].multiply(m[b]).sum(axis=1), dtype=np.float64).ravel()
     union = sizes[a] + sizes[b] - inter
     with np.errstate(divide="ignore", invalid="ignore"):
-        result = np.where(union > 0, inter / union, 0.0)
-    return result
+        return np.where(union > 0, inter / union, 0.0)

@@ -15,8 +15,10 @@ __all__ = ["KeywordClassifier"]
 
 _SPLIT_RE = re.compile(r"[,.;:()/]| và | hoặc ")
 _GENERIC = frozenset(
-    "cac cho cua co khong va hoac tren duoc nhung viec nguoi cap ho gia dinh chat luong xay dung "
-    "ho tro ho tro khac".split()
+    [
+        "cac", "cho", "cua", "co", "khong", "va", "hoac", "tren", "duoc", "nhung", "viec", "nguoi", "cap", "ho",
+        "gia", "dinh", "chat", "luong", "xay", "dung", "ho", "tro", "ho", "tro", "khac",
+    ]
 )
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 __all__ = ["CurrentAddress", "to_current"]
+
+
+_log = logging.getLogger("doithoai.nlp.locality")
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,8 @@ def to_current(address: str) -> CurrentAddress | None:
         from underthesea.address import ConversionStatus, convert_address
 
         result = convert_address(address)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a third-party matcher; an address it cannot read maps to nothing
+        _log.warning("address conversion failed", exc_info=True)
         return None
     if result.status == ConversionStatus.NOT_FOUND or not result.converted:
         return None

@@ -6,6 +6,7 @@ Word lists live in `nlp/data/profanity.txt` and `nlp/data/spam.txt`.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +15,8 @@ from pathlib import Path
 from nlp.normalize import has_diacritics, normalize, strip_diacritics
 
 __all__ = ["REASONS", "Flag", "check", "flag"]
+
+_log = logging.getLogger("doithoai.nlp.moderation")
 
 REASONS = {
     "empty": "Nội dung trống.",
@@ -73,7 +76,8 @@ def flag(text: str) -> Flag | None:
     """The first reason to hold the message for moderation, or None when it looks fine."""
     try:
         return _flag(text)
-    except Exception:  # pragma: no cover - defensive: moderation must never break intake
+    except Exception:  # noqa: BLE001 - moderation must never break intake; logged for the operator
+        _log.warning("moderation failed; the text is not flagged", exc_info=True)
         return None
 
 

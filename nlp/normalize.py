@@ -7,6 +7,7 @@ changed. `strip_diacritics` gives the form many citizens type ("duong vao ap 3 b
 from __future__ import annotations
 
 import html
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -21,6 +22,8 @@ __all__ = [
     "strip_diacritics",
     "tokens",
 ]
+
+_log = logging.getLogger("doithoai.nlp.normalize")
 
 MAX_CHARS = 10_000
 """Longer input is cut to this many characters before normalising."""
@@ -48,7 +51,8 @@ def _load_tone_map() -> tuple[Mapping[str, str], Mapping[str, str]]:
         from underthesea.pipeline.text_normalize.text_normalizer import character_map, token_map
 
         return dict(character_map), dict(token_map)
-    except Exception:  # pragma: no cover - underthesea is a dependency; degrade, never fail
+    except Exception:  # noqa: BLE001 - private module of a dependency; degrade with a log line
+        _log.warning("underthesea tone-mark table unavailable; using a minimal map", exc_info=True)
         return {"ð": "đ", "Ð": "Đ"}, {}
 
 
@@ -91,10 +95,11 @@ def normalize(text: str) -> str:
     new placement, chat shorthand expanded, whitespace collapsed. Never raises."""
     try:
         return _normalize(text)
-    except Exception:  # pragma: no cover - defensive: bad input must not crash intake
+    except Exception:  # noqa: BLE001 - bad input must not crash intake; logged for the operator
+        _log.warning("normalisation failed; using the text as it is", exc_info=True)
         try:
             return _SPACE_RE.sub(" ", str(text)[:MAX_CHARS]).strip()
-        except Exception:
+        except Exception:  # noqa: BLE001 - last resort: an unprintable object becomes empty text
             return ""
 
 

@@ -228,7 +228,7 @@ def _field_col() -> Any:
     return func.coalesce(Question.confirmed_field, Question.suggested_field, "khac")
 
 
-def _queue_where(session: Session, reach: Reach, meeting_id: int, f: QueueFilter, *, with_field: bool) -> list[Any]:
+def _queue_where(session: Session, meeting_id: int, f: QueueFilter, *, with_field: bool) -> list[Any]:
     conds: list[Any] = [Question.meeting_id == meeting_id, Question.duplicate_of_id.is_(None)]
     if f.status == "open":
         conds.append(Question.status.in_(lifecycle.OPEN_STATUSES))
@@ -261,7 +261,7 @@ def _queue_where(session: Session, reach: Reach, meeting_id: int, f: QueueFilter
 def queue_page(session: Session, reach: Reach, meeting_id: int, f: QueueFilter) -> QueuePage:
     """One page of a meeting's primaries, with asker counts, collapsed duplicates and field counts."""
     get_meeting(session, meeting_id, reach)
-    conds = _queue_where(session, reach, meeting_id, f, with_field=True)
+    conds = _queue_where(session, meeting_id, f, with_field=True)
     base = scope_questions(select(Question).where(*conds), reach)
     # Duplicates of this meeting only: a global count would scan every question of every meeting.
     counts = (
@@ -293,7 +293,7 @@ def queue_page(session: Session, reach: Reach, meeting_id: int, f: QueueFilter) 
             if d.duplicate_of_id is not None:
                 dups[d.duplicate_of_id].append(d)
     field_base = scope_questions(
-        select(Question).where(*_queue_where(session, reach, meeting_id, f, with_field=False)), reach).subquery()
+        select(Question).where(*_queue_where(session, meeting_id, f, with_field=False)), reach).subquery()
     fcol = func.coalesce(field_base.c.confirmed_field, field_base.c.suggested_field, "khac")
     field_counts = [(str(a), int(b)) for a, b in session.execute(
         select(fcol, func.count()).group_by(fcol).order_by(func.count().desc(), fcol))]

@@ -56,7 +56,7 @@ def _error(request: Request, status: int, message: str, code: str = "error") -> 
 
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, exc: LoginRequired) -> Response:
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
         if _wants_json(request) or request.method != "GET":
             return _error(request, 401, "Anh/chị cần đăng nhập.", "login_required")
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

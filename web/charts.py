@@ -8,10 +8,10 @@ import threading
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
-from storage.reports import FieldRow, LevelReport  # noqa: E402
+from storage.reports import FieldRow, LevelReport
 
 # pyplot keeps global state: one chart at a time.
 _lock = threading.Lock()

@@ -59,8 +59,8 @@ def agency_cells(row: AgencyRow) -> list[str]:
 def report_xlsx(data: ReportData) -> bytes:
     """Numbers stay numbers (so they add up in Excel), shown with Vietnamese thousands separators."""
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
+    sheet = book.create_sheet()
+    book.remove(book.worksheets[0])
     sheet.title = "Theo cấp"
     sheet.append([TITLE])
     sheet.append([f"{data.unit_name} — {data.period}"])
@@ -161,13 +161,11 @@ def conclusion_docx(meeting: Meeting, items: Sequence[tuple[Question, int, Reply
         f"(gộp thành {vn_int(len(items))} nội dung). Kết luận cụ thể như sau:"
     )
     current = None
-    number = 0
-    for question, askers, answer in items:
+    for number, (question, askers, answer) in enumerate(items, start=1):
         field = question.field or "khac"
         if field != current:
             current = field
             doc.add_paragraph(labels.get(field, field)).runs[0].font.bold = True
-        number += 1
         head = doc.add_paragraph()
         head.add_run(f"{number}. ").font.bold = True
         head.add_run(question.original_text)

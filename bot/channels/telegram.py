@@ -82,7 +82,7 @@ def build_application(ctx: BotContext, token: str, base_url: str | None = None) 
         builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
     app = builder.build()
 
-    async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_update(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = incoming_from_update(update)
         if incoming is None:
             return
@@ -150,7 +150,7 @@ async def _after(previous: asyncio.Task[None] | None, app: PtbApp, update: Updat
         await asyncio.wait([previous])
     try:
         await app.process_update(update)
-    except Exception:  # noqa: BLE001 - one broken update must not stop the chat
+    except Exception:
         log.exception("update %s failed", update.update_id)
 
 

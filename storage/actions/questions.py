@@ -173,8 +173,7 @@ def submit_question(
     except IntegrityError:
         if idempotency_key is None:
             raise
-        existing = session.scalars(select(Question).where(Question.idempotency_key == idempotency_key)).one()
-        return existing
+        return session.scalars(select(Question).where(Question.idempotency_key == idempotency_key)).one()
     year = (created_at or utcnow()).year
     question.ticket = f"{root_code(session, meeting.unit)}-{year}-{question.id:06d}"
     _event(session, question, "status", None, lifecycle.RECEIVED, actor, None)
@@ -339,7 +338,8 @@ def escalate(session: Session, question_id: int, *, actor: str, note: str | None
     if unit is None or unit.parent_id is None:
         raise ForbiddenMove("Đơn vị cao nhất không có cấp trên để chuyển.", code="no_parent_unit")
     parent = session.get(Unit, unit.parent_id)
-    assert parent is not None
+    if parent is None:
+        raise ForbiddenMove("Đơn vị cao nhất không có cấp trên để chuyển.", code="no_parent_unit")
     lifecycle.check_move(question.status, lifecycle.ESCALATED)
     members = family(session, question)
     for member in members:

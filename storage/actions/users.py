@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 
 from argon2 import PasswordHasher
@@ -44,9 +45,8 @@ def create_user(
         raise InvalidInput(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.", code="weak_password")
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
         raise InvalidInput(f"Tên đăng nhập «{username}» đã có.", code="duplicate_username")
-    if role == ORGANISER:
-        if unit_id is None or session.get(Unit, unit_id) is None:
-            raise InvalidInput("Tổ giúp việc cần thuộc một đơn vị.", code="unit_required")
+    if role == ORGANISER and (unit_id is None or session.get(Unit, unit_id) is None):
+        raise InvalidInput("Tổ giúp việc cần thuộc một đơn vị.", code="unit_required")
     if role == AGENCY:
         agency = session.get(Agency, agency_id) if agency_id is not None else None
         if agency is None:
@@ -63,10 +63,8 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with this username and password, or None; rehashes outdated hashes."""
     user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
     if user is None or not user.active:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         return None
     try:
         _hasher.verify(user.password_hash, password)

@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +22,7 @@ from storage.db import make_engine, make_sessionmaker, session_scope
 class KeywordAnalyzer(PlainAnalyzer):
     """Detects a field from a few words, like the classifier would, without training a model."""
 
-    WORDS = {"đường": "giao_thong", "điện": "dien", "nước": "nuoc_sach", "đất": "dat_dai"}
+    WORDS: ClassVar[dict[str, str]] = {"đường": "giao_thong", "điện": "dien", "nước": "nuoc_sach", "đất": "dat_dai"}
 
     def analyze(self, text: str) -> Analysis:
         base = super().analyze(text)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from storage import lifecycle
@@ -25,7 +27,7 @@ def test_terminal_statuses_allow_nothing() -> None:
 
 def test_main_path_is_allowed() -> None:
     path = [lifecycle.RECEIVED, lifecycle.TRIAGED, lifecycle.ASSIGNED, lifecycle.IN_PROGRESS, lifecycle.RESOLVED]
-    for a, b in zip(path, path[1:], strict=False):
+    for a, b in itertools.pairwise(path):
         lifecycle.check_move(a, b)
 
 

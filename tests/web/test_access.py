@@ -21,7 +21,7 @@ def two(console: Console) -> tuple[int, int, str, str]:
 
 
 def test_organiser_of_a_cannot_read_b(console: Console, two: tuple[int, int, str, str]) -> None:
-    qa, qb, ta, tb = two
+    _, qb, ta, tb = two
     w = console.world
     c = console.client("org_a")
     meetings = c.get("/meetings").text

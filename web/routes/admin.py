@@ -27,7 +27,7 @@ def _users_page(request: Request, session: Session, error: str | None = None, va
 
 
 @router.get("/admin/users")
-def user_list(request: Request, user: Principal = Depends(admin), session: Session = Depends(db)) -> Response:
+def user_list(request: Request, _user: Principal = Depends(admin), session: Session = Depends(db)) -> Response:
     return _users_page(request, session)
 
 
@@ -35,7 +35,7 @@ def user_list(request: Request, user: Principal = Depends(admin), session: Sessi
 def user_create(
     request: Request, username: str = Form("", max_length=100), full_name: str = Form("", max_length=200),
     role: str = Form(""), unit_id: str = Form(""), agency_id: str = Form(""), password: str = Form("", max_length=200),
-    user: Principal = Depends(admin), session: Session = Depends(db),
+    _user: Principal = Depends(admin), session: Session = Depends(db),
 ) -> Response:
     values = {"username": username, "full_name": full_name, "role": role, "unit_id": unit_id, "agency_id": agency_id}
     secret = password or users.new_password()
@@ -50,7 +50,7 @@ def user_create(
 
 
 @router.post("/admin/users/{user_id}/active")
-def user_active(user_id: int, request: Request, active: str = Form("0"), user: Principal = Depends(admin)) -> Response:
+def user_active(user_id: int, request: Request, active: str = Form("0"), _user: Principal = Depends(admin)) -> Response:
     with get_ctx(request).transaction() as tx:
         users.set_active(tx, user_id, active == "1")
     flash(request, "Đã mở khóa tài khoản." if active == "1" else "Đã khóa tài khoản.")
@@ -78,7 +78,7 @@ def key_create(request: Request, name: str = Form("", max_length=100), unit_id: 
 
 
 @router.post("/admin/api-keys/{key_id}/revoke")
-def key_revoke(key_id: int, request: Request, user: Principal = Depends(admin)) -> Response:
+def key_revoke(key_id: int, request: Request, _user: Principal = Depends(admin)) -> Response:
     with get_ctx(request).transaction() as tx:
         api_keys.revoke_api_key(tx, key_id)
     flash(request, "Đã thu hồi khóa API.")

@@ -80,8 +80,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _as_request(session: Session, q: Question, labels: dict[str, str]) -> dict[str, Any]:
-    primary = session.get(Question, q.duplicate_of_id) if q.duplicate_of_id else q
-    assert primary is not None
+    primary = (session.get(Question, q.duplicate_of_id) if q.duplicate_of_id else None) or q
     answer = queries.latest_replies(session, [primary.id]).get(primary.id)
     due = primary.due_date
     expected = datetime(due.year, due.month, due.day, 17, tzinfo=LOCAL_TZ) if due else None
