@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from bot.channels import zalo
+from harness.bot import BotTestContext
+from harness.servers import serve_app
 from storage.models import ProcessedUpdate, Question
-from tests.bot.helpers import BotTestContext
-from tests.bot.servers import serve_app
 from tests.bot.zalo_emulator import ZaloEmulator, fixture
 
 
