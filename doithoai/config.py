@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = {"changeme", "change-me", "secret", "xxx", "your-token", "<token>"}
@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     model_path: Path = Path("data/model/classifier.joblib")
     fields_path: Path | None = None
+    auto_accept: float | None = Field(default=None, ge=0.0, le=1.0)
     upload_dir: Path = Path("data/uploads")
     log_level: str = "INFO"
 
