@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage import lifecycle
 from storage.clock import utcnow
-from storage.errors import NotFound
+from storage.lookup import first_or_not_found
 from storage.models import (
     Agency,
     AgendaItem,
@@ -31,15 +31,11 @@ from storage.models import (
     User,
 )
 from storage.queue import queue_statement
-from storage.reach import Reach, scope_meetings, scope_questions, scope_units
+from storage.reach import Reach, require_meeting, scope_meetings, scope_questions, scope_units
 
 
 def list_units(session: Session, reach: Reach) -> Sequence[Unit]:
     return session.scalars(scope_units(select(Unit), reach).order_by(Unit.path)).all()
-
-
-def get_unit_by_code(session: Session, code: str) -> Unit | None:
-    return session.scalars(select(Unit).where(Unit.code == code.strip().upper())).first()
 
 
 def list_agencies(session: Session, reach: Reach, unit_id: int | None = None) -> Sequence[Agency]:
@@ -71,16 +67,9 @@ def list_open_meetings(session: Session, now: datetime | None = None) -> Sequenc
     return session.scalars(stmt).all()
 
 
-def get_meeting_by_code(session: Session, code: str) -> Meeting | None:
-    return session.scalars(select(Meeting).where(Meeting.code == code.strip().upper())).first()
-
-
 def get_question_by_ticket(session: Session, ticket: str, reach: Reach) -> Question:
     stmt = scope_questions(select(Question).where(Question.ticket == ticket.strip().upper()), reach)
-    question = session.scalars(stmt).first()
-    if question is None:
-        raise NotFound(f"Không tìm thấy câu hỏi mã «{ticket}».")
-    return question
+    return first_or_not_found(session, stmt, Question, ticket.strip())
 
 
 def list_questions(
@@ -217,13 +206,6 @@ class QueuePage:
         return max(1, -(-self.total // self.per_page))
 
 
-def get_meeting(session: Session, meeting_id: int, reach: Reach) -> Meeting:
-    meeting = session.scalars(scope_meetings(select(Meeting).where(Meeting.id == meeting_id), reach)).first()
-    if meeting is None:
-        raise NotFound(f"Không tìm thấy hội nghị số {meeting_id}.")
-    return meeting
-
-
 def _field_col() -> Any:
     return func.coalesce(Question.confirmed_field, Question.suggested_field, "khac")
 
@@ -260,7 +242,7 @@ def _queue_where(session: Session, meeting_id: int, f: QueueFilter, *, with_fiel
 
 def queue_page(session: Session, reach: Reach, meeting_id: int, f: QueueFilter) -> QueuePage:
     """One page of a meeting's primaries, with asker counts, collapsed duplicates and field counts."""
-    get_meeting(session, meeting_id, reach)
+    require_meeting(session, meeting_id, reach)
     conds = _queue_where(session, meeting_id, f, with_field=True)
     base = scope_questions(select(Question).where(*conds), reach)
     # Duplicates of this meeting only: a global count would scan every question of every meeting.
@@ -388,10 +370,6 @@ def list_users(session: Session) -> Sequence[User]:
     return session.scalars(select(User).order_by(User.username)).all()
 
 
-def get_user(session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)
-
-
 def list_api_keys(session: Session) -> Sequence[ApiKey]:
     return session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())).all()
 
@@ -409,7 +387,7 @@ def list_templates(session: Session, reach: Reach, field: str | None = None) -> 
 
 def agenda_of(session: Session, meeting_id: int, reach: Reach) -> list[tuple[AgendaItem, int, Reply | None]]:
     """The meeting's agenda in order: item, askers, latest answer."""
-    get_meeting(session, meeting_id, reach)
+    require_meeting(session, meeting_id, reach)
     items = list(session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)
                                  .order_by(AgendaItem.position, AgendaItem.id)))
     ids = [i.question_id for i in items]
@@ -421,7 +399,7 @@ def agenda_of(session: Session, meeting_id: int, reach: Reach) -> list[tuple[Age
 
 def conclusion_items(session: Session, meeting_id: int, reach: Reach) -> list[tuple[Question, int, Reply | None]]:
     """The meeting's primaries (not rejected or withdrawn) by field: question, askers, latest answer."""
-    get_meeting(session, meeting_id, reach)
+    require_meeting(session, meeting_id, reach)
     rows = list(session.scalars(scope_questions(select(Question).where(
         Question.meeting_id == meeting_id, Question.duplicate_of_id.is_(None),
         Question.status.not_in((lifecycle.REJECTED, lifecycle.WITHDRAWN))), reach)

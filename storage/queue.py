@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from storage import lifecycle
 from storage.clock import utcnow
+from storage.db import is_postgres
 from storage.models import Meeting, Outbox, Question, Unit
 
 MAX_ATTEMPTS = 8
 
 
 def _lockable(session: Session, stmt: Select[int]) -> Select[int]:
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return stmt.with_for_update(skip_locked=True)
     return stmt
 
@@ -49,33 +50,6 @@ def queue_statement(unit_path: str, include_below: bool = True) -> Select[Questi
         )
         .order_by(Meeting.starts_at, func.coalesce(dup.c.n, 0).desc(), Question.created_at, Question.id)
     )
-
-
-def claim_questions(
-    session: Session, unit_path: str, worker: str, *, limit: int = 10, lease: timedelta = timedelta(minutes=15)
-) -> list[Question]:
-    """Claim up to `limit` queue items no one else holds; the caller's transaction commits the claim."""
-    now = utcnow()
-    ids_stmt = (
-        select(Question.id)
-        .where(
-            Question.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit_path))),
-            Question.status.in_(lifecycle.QUEUE_STATUSES),
-            Question.duplicate_of_id.is_(None),
-            or_(Question.claimed_until.is_(None), Question.claimed_until < now),
-        )
-        .order_by(Question.created_at, Question.id)
-        .limit(limit)
-    )
-    ids = list(session.scalars(_lockable(session, ids_stmt)))
-    if not ids:
-        return []
-    rows = list(session.scalars(select(Question).where(Question.id.in_(ids)).order_by(Question.id)))
-    for row in rows:
-        row.claimed_by = worker
-        row.claimed_until = now + lease
-    session.flush()
-    return rows
 
 
 def claim_outbox(

@@ -23,6 +23,7 @@ from bot import messages, service, texts
 from bot.context import BotContext
 from bot.messages import Incoming, Outgoing
 from storage import queries, queue
+from storage.uploads import save_upload
 
 CHANNEL = "web"
 COOKIE = "doithoai_chat"
@@ -110,7 +111,7 @@ def make_router(ctx: BotContext) -> APIRouter:
         kind = messages.PHOTO if (file.content_type or "").startswith("image/") else messages.DOCUMENT
         ref = ""
         if len(data) <= limit:
-            ref = "file:" + await asyncio.to_thread(_store, Path(ctx.settings.upload_dir), file.filename or "", data)
+            ref = await asyncio.to_thread(save_upload, Path(ctx.settings.upload_dir), file.filename or "", data)
         inc = Incoming(CHANNEL, chat_id, chat_id, kind=kind, file_ref=ref, file_name=(file.filename or "")[:300],
                        mime_type=file.content_type, file_size=len(data), update_id=None)
         return reply(await service.handle(ctx, inc), chat_id, new)
@@ -145,14 +146,6 @@ def _fetch_inbox(ctx: BotContext, chat_id: str, after: int) -> list[dict[str, An
             if r.status == "pending":
                 queue.mark_delivered(session, r.id)
         return items
-
-
-def _store(folder: Path, name: str, data: bytes) -> str:
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(name).suffix.lower()[:10] if re.match(r"^\.[A-Za-z0-9]{1,9}$", Path(name).suffix) else ""
-    path = folder / f"{uuid.uuid4().hex}{suffix}"
-    path.write_bytes(data)
-    return str(path)
 
 
 async def _json(request: Request) -> dict[str, Any]:

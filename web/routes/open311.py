@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from nlp.privacy import mask_text
-from storage import lifecycle, queries
+from storage import lifecycle, lookup, queries
 from storage.actions import api_keys, questions
 from storage.errors import DomainError
 from storage.models import Question, Unit, User
@@ -170,7 +170,7 @@ def post_request(
         reach = _reach(request, session, api_key)
         if service_code and service_code not in labels:
             raise ApiError(400, f"service_code «{service_code}» không có trong danh sách dịch vụ.")
-        meeting = queries.get_meeting_by_code(session, meeting_code) if meeting_code else None
+        meeting = lookup.find_meeting_by_code(session, meeting_code) if meeting_code else None
         if meeting is None or not reach.covers_unit(meeting.unit):
             raise ApiError(400, "Cần attribute[meeting_code] là mã một hội nghị đang nhận câu hỏi trong phạm vi "
                                 "của khóa API.")
