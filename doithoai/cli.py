@@ -18,9 +18,10 @@ from doithoai.web_commands import demo_users
 from storage import lifecycle, lookup, queries, reports
 from storage.actions import meetings as meeting_actions
 from storage.actions import replies, units
+from storage.clock import LOCAL_TZ, parse_datetime
 from storage.errors import DomainError
 from storage.reach import Reach
-from storage.vnformat import LOCAL_TZ, vn_datetime, vn_int
+from storage.vnformat import vn_datetime, vn_int
 
 app = typer.Typer(help="doithoai: câu hỏi của người dân cho hội nghị tiếp xúc, đối thoại.", no_args_is_help=True)
 unit_app = typer.Typer(help="Đơn vị hành chính.", no_args_is_help=True)
@@ -48,12 +49,10 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _parse_when(value: str) -> datetime:
-    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(value.strip(), fmt).replace(tzinfo=LOCAL_TZ)
-        except ValueError:
-            continue
-    raise _fail(f"Thời gian «{value}» không đúng dạng dd/mm/yyyy hh:mm.")
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise _fail(f"Thời gian «{value}» không đúng dạng dd/mm/yyyy hh:mm.") from None
 
 
 @app.command("init-db")

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, Subquery, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from storage import lifecycle
 from storage.clock import utcnow
 from storage.db import is_postgres
-from storage.models import Meeting, Outbox, Question, Unit
+from storage.models import Outbox
 
 MAX_ATTEMPTS = 8
 
@@ -23,33 +22,6 @@ def _lockable(session: Session, stmt: Select[int]) -> Select[int]:
     if is_postgres(session):
         return stmt.with_for_update(skip_locked=True)
     return stmt
-
-
-def asker_counts() -> Subquery:
-    """Subquery: question id -> how many questions (itself + duplicates) ask the same thing."""
-    return (
-        select(Question.duplicate_of_id.label("qid"), func.count().label("n"))
-        .where(Question.duplicate_of_id.is_not(None))
-        .group_by(Question.duplicate_of_id)
-        .subquery()
-    )
-
-
-def queue_statement(unit_path: str, include_below: bool = True) -> Select[Question]:
-    """Questions waiting at a unit: by meeting date, then number of askers, then age."""
-    dup = asker_counts()
-    units = select(Unit.id).where(Unit.path.startswith(unit_path) if include_below else Unit.path == unit_path)
-    return (
-        select(Question)
-        .join(Meeting, Meeting.id == Question.meeting_id)
-        .outerjoin(dup, dup.c.qid == Question.id)
-        .where(
-            Question.unit_id.in_(units),
-            Question.status.in_(lifecycle.QUEUE_STATUSES),
-            Question.duplicate_of_id.is_(None),
-        )
-        .order_by(Meeting.starts_at, func.coalesce(dup.c.n, 0).desc(), Question.created_at, Question.id)
-    )
 
 
 def claim_outbox(

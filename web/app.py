@@ -19,7 +19,7 @@ from storage.errors import DomainError, OutOfReach
 from web.deps import Context, Forbidden, LoginRequired
 from web.render import render
 from web.routes import admin, agenda, auth, classifier, meetings, open311, overdue, questions, queue, reports
-from web.security import LoginLimiter, secret_key
+from web.security import LoginLimiter
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 SESSION_HOURS = 12
@@ -94,7 +94,7 @@ def create_app(ctx: Context, routers: Sequence[APIRouter] = ()) -> FastAPI:
     settings: Any = ctx.settings
     public_url = str(getattr(settings, "public_url", "") or "")
     app.add_middleware(
-        SessionMiddleware, secret_key=secret_key(settings), session_cookie="doithoai_session",
+        SessionMiddleware, secret_key=settings.signing_key(), session_cookie="doithoai_session",
         max_age=SESSION_HOURS * 3600, same_site="lax", https_only=public_url.startswith("https://"),
     )
     # The web chat accepts attachments up to max_attachment_bytes; everything else stays small.

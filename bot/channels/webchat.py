@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import secrets
 import uuid
 from pathlib import Path
 from typing import Any
@@ -32,21 +31,9 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 _CODE = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
 
-def secret_for(ctx: BotContext) -> str:
-    """The signing key: DOITHOAI_SECRET_KEY, or one generated once next to the uploads folder."""
-    if ctx.settings.secret_key is not None:
-        return ctx.settings.secret_key.get_secret_value()
-    path = Path(ctx.settings.upload_dir).parent / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
-
-
 def make_router(ctx: BotContext) -> APIRouter:
     router = APIRouter()
-    signer = URLSafeSerializer(secret_for(ctx), salt="doithoai-webchat")
+    signer = URLSafeSerializer(ctx.settings.signing_key(), salt="doithoai-webchat")
     secure = ctx.settings.public_url.startswith("https://")
     page = PAGE.read_text(encoding="utf-8")
 
