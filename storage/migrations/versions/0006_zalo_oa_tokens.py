@@ -1,15 +1,15 @@
 """zalo: the Official Account's rotating access and refresh tokens
 
-Revision ID: 0005_zalo_oa_tokens
-Revises: 0004
+Revision ID: 0006_zalo_oa_tokens
+Revises: 0005_drop_question_claims
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_zalo_oa_tokens'
-down_revision = '0004'
+revision = '0006_zalo_oa_tokens'
+down_revision = '0005_drop_question_claims'
 branch_labels = None
 depends_on = None
 
