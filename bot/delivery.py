@@ -16,7 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.retry import retrying
 from storage import queue
 from storage.actions import delivery
@@ -97,7 +97,7 @@ class Job:
 class DeliveryWorker:
     """`consume(job)` sends one row; `run(stop)` keeps a window of sends in flight until stopped."""
 
-    def __init__(self, ctx: BotContext, senders: dict[str, Sender], *, window: int = 200,
+    def __init__(self, ctx: BotHost, senders: dict[str, Sender], *, window: int = 200,
                  worker_id: str | None = None) -> None:
         self.ctx = ctx
         self.senders = senders

@@ -16,7 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from storage.errors import DomainError, OutOfReach
-from web.deps import Context, Forbidden, LoginRequired
+from web.deps import ConsoleHost, Forbidden, LoginRequired
 from web.render import render
 from web.routes import admin, agenda, auth, classifier, meetings, open311, overdue, questions, queue, reports
 from web.security import LoginLimiter
@@ -83,7 +83,7 @@ def _install_handlers(app: FastAPI) -> None:
         return _error(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)), "http_error")
 
 
-def create_app(ctx: Context, routers: Sequence[APIRouter] = ()) -> FastAPI:
+def create_app(ctx: ConsoleHost, routers: Sequence[APIRouter] = ()) -> FastAPI:
     app = FastAPI(
         title="doithoai API",
         description="Open311 GeoReport v2 API of doithoai: questions of citizens to dialogue meetings.",

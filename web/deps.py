@@ -16,7 +16,9 @@ from storage.models import User
 from storage.reach import ADMIN, AGENCY, Reach
 
 
-class Context(Protocol):
+class ConsoleHost(Protocol):
+    """What the console needs from the process that hosts it; `doithoai.context.Services` is one."""
+
     @property
     def sessions(self) -> sessionmaker[Session]: ...
     @property
@@ -60,8 +62,8 @@ class Principal:
         return self.role != AGENCY
 
 
-def get_ctx(request: Request) -> Context:
-    ctx: Context = request.app.state.ctx
+def get_ctx(request: Request) -> ConsoleHost:
+    ctx: ConsoleHost = request.app.state.ctx
     return ctx
 
 

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from bot import messages, service, texts
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.messages import Incoming, Outgoing
 from storage import queries, queue
 from storage.uploads import save_upload
@@ -31,7 +31,7 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 _CODE = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
 
-def make_router(ctx: BotContext) -> APIRouter:
+def make_router(ctx: BotHost) -> APIRouter:
     router = APIRouter()
     signer = URLSafeSerializer(ctx.settings.signing_key(), salt="doithoai-webchat")
     secure = ctx.settings.public_url.startswith("https://")
@@ -112,7 +112,7 @@ def make_router(ctx: BotContext) -> APIRouter:
     return router
 
 
-async def post_to_page(ctx: BotContext, chat_id: str, out: Outgoing) -> None:
+async def post_to_page(ctx: BotHost, chat_id: str, out: Outgoing) -> None:
     """A reply made outside a request (a joined question): the page fetches it from its inbox."""
     from storage.actions.outbox import enqueue
 
@@ -124,7 +124,7 @@ async def post_to_page(ctx: BotContext, chat_id: str, out: Outgoing) -> None:
     await asyncio.to_thread(write)
 
 
-def _fetch_inbox(ctx: BotContext, chat_id: str, after: int) -> list[dict[str, Any]]:
+def _fetch_inbox(ctx: BotHost, chat_id: str, after: int) -> list[dict[str, Any]]:
     """Messages for this chat after `after`; fetching one is what delivers it."""
     with ctx.transaction() as session:
         rows = queries.web_messages(session, chat_id, after)

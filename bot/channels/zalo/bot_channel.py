@@ -16,7 +16,7 @@ from bot import messages, service, texts
 from bot.channels.zalo.bot_api import MAX_TEXT, SECRET_MAX, SECRET_MIN, ZaloClient, ZaloError
 from bot.channels.zalo.updates import CHANNEL, incoming_from_update
 from bot.channels.zalo.webhooks import json_body
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.delivery import SendError
 from bot.messages import Incoming, Outgoing
 
@@ -70,7 +70,7 @@ async def send_outgoing(client: ZaloClient, chat_id: str, out: Outgoing) -> None
         await client.send_message(chat_id, part)
 
 
-async def answer(ctx: BotContext, client: ZaloClient, incoming: Incoming) -> None:
+async def answer(ctx: BotHost, client: ZaloClient, incoming: Incoming) -> None:
     with contextlib.suppress(ZaloError):
         await client.send_chat_action(incoming.chat_id)
     for out in await service.handle(ctx, incoming):
@@ -99,7 +99,7 @@ class _Backoff:
         self.failures = 0
 
 
-async def poll(ctx: BotContext, client: ZaloClient, stop: asyncio.Event, timeout: int = 30) -> None:
+async def poll(ctx: BotHost, client: ZaloClient, stop: asyncio.Event, timeout: int = 30) -> None:
     """getUpdates in a loop until `stop`; errors wait longer each time and never end the loop."""
     backoff = _Backoff()
     while not stop.is_set():
@@ -116,7 +116,7 @@ async def poll(ctx: BotContext, client: ZaloClient, stop: asyncio.Event, timeout
                 await answer(ctx, client, incoming)
 
 
-async def start_polling(ctx: BotContext, client: ZaloClient, stop: asyncio.Event) -> asyncio.Task[None]:
+async def start_polling(ctx: BotHost, client: ZaloClient, stop: asyncio.Event) -> asyncio.Task[None]:
     """getUpdates does not work while a webhook is set (/docs/apis/getUpdates/): remove it first."""
     try:
         await client.delete_webhook()
@@ -133,7 +133,7 @@ async def start_webhook(client: ZaloClient, url: str, secret: str) -> None:
         log.error("Zalo setWebhook failed: %s (code %s)", exc.description, exc.code)
 
 
-def webhook_router(ctx: BotContext, client: ZaloClient, secret: str) -> APIRouter:
+def webhook_router(ctx: BotHost, client: ZaloClient, secret: str) -> APIRouter:
     """POST /hooks/zalo: requests without the secret token are refused and store nothing."""
     router = APIRouter()
 
