@@ -269,7 +269,7 @@ def import_cmd(
             result = import_rows(session, read_rows(file, errors), analyzer=ctx.analyzer,
                                  progress=lambda: progress.advance(task))
     except ImportFileError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(exc.message) from None
     errors = sorted(errors + result.errors)
     console.print(f"Đã nhập {vn_int(result.imported)} câu hỏi; {vn_int(len(errors))} dòng lỗi.")
     for number, message in errors:

@@ -77,7 +77,7 @@ async def answer(ctx: BotHost, client: ZaloClient, incoming: Incoming) -> None:
         try:
             await send_outgoing(client, incoming.chat_id, out)
         except ZaloError as exc:
-            log.warning("could not reply in a Zalo chat: %s (code %s)", exc.description, exc.code)
+            log.warning("could not reply in a Zalo chat: %s (code %s)", exc.message, exc.code)
 
 
 class _Backoff:
@@ -90,7 +90,7 @@ class _Backoff:
         self.failures += 1
         if self.failures == 1:
             hint = " (Bot Token sai hoặc đã bị thu hồi)" if exc.unauthorized else ""
-            log.warning("Zalo getUpdates failed: %s (code %s)%s; retrying", exc.description, exc.code, hint)
+            log.warning("Zalo getUpdates failed: %s (code %s)%s; retrying", exc.message, exc.code, hint)
         return min(30.0, 2.0 ** (self.failures - 1))
 
     def ok(self) -> None:
@@ -121,7 +121,7 @@ async def start_polling(ctx: BotHost, client: ZaloClient, stop: asyncio.Event) -
     try:
         await client.delete_webhook()
     except ZaloError as exc:
-        log.warning("Zalo deleteWebhook failed: %s (code %s); polling anyway", exc.description, exc.code)
+        log.warning("Zalo deleteWebhook failed: %s (code %s); polling anyway", exc.message, exc.code)
     return asyncio.create_task(poll(ctx, client, stop))
 
 
@@ -130,7 +130,7 @@ async def start_webhook(client: ZaloClient, url: str, secret: str) -> None:
     try:
         await client.set_webhook(f"{url.rstrip('/')}{WEBHOOK_PATH}", secret)
     except ZaloError as exc:
-        log.error("Zalo setWebhook failed: %s (code %s)", exc.description, exc.code)
+        log.error("Zalo setWebhook failed: %s (code %s)", exc.message, exc.code)
 
 
 def webhook_router(ctx: BotHost, client: ZaloClient, secret: str) -> APIRouter:
@@ -168,7 +168,7 @@ class ZaloSender:
             for part in chunks(text):
                 await self.client.send_message(chat_id, part)
         except ZaloError as exc:
-            detail = f"{exc.description} (mã {exc.code})"
+            detail = f"{exc.message} (mã {exc.code})"
             if exc.too_many_requests:
                 raise SendError(f"Zalo báo gửi quá nhanh, sẽ gửi lại: {detail}",
                                 retry_after=exc.retry_after or 1.0) from exc

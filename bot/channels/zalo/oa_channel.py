@@ -90,7 +90,7 @@ class TokenKeeper:
                     return again[0]
                 if not self._failing:
                     log.error("Zalo OA token refresh failed: %s (code %s); the OA must be authorised again",
-                              exc.description, exc.code)
+                              exc.message, exc.code)
                 self._failing = True
                 raise
             until = utcnow() + timedelta(seconds=tokens.expires_in)
@@ -110,7 +110,7 @@ class TokenKeeper:
 
 def _send_error(exc: OaError) -> SendError:
     """Zalo's answer as the outbox's outcome, with a Vietnamese reason for the organiser."""
-    detail = f"{exc.description} (mã {exc.code})" if exc.code is not None else exc.description
+    detail = f"{exc.message} (mã {exc.code})" if exc.code is not None else exc.message
     if exc.code in WINDOW_ERRORS:
         return SendError(f"Zalo OA không cho gửi: {WINDOW_ERRORS[exc.code]} ({detail}). Zalo chỉ cho OA gửi tin "
                          f"tư vấn trong 7 ngày kể từ lần cuối người dân nhắn OA. {WEB_CHAT_HINT}", permanent=True)
@@ -166,7 +166,7 @@ async def answer(ctx: BotHost, sender: OaSender, incoming: Incoming) -> None:
         try:
             await send_outgoing(sender, incoming.chat_id, out)
         except SendError as exc:
-            log.warning("could not reply to a Zalo OA follower: %s", exc.reason)
+            log.warning("could not reply to a Zalo OA follower: %s", exc.message)
 
 
 def webhook_router(ctx: BotHost, sender: OaSender, config: OaConfig) -> APIRouter:
