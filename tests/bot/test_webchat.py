@@ -76,7 +76,7 @@ def test_upload_photo_with_size_limit(ctx: BotTestContext) -> None:
     big = client.post("/chat/api/upload", files={"file": ("a.jpg", b"x" * 2000, "image/jpeg")}).json()
     assert "quá lớn" in big["messages"][0]["text"]
     ok = client.post("/chat/api/upload", files={"file": ("a.jpg", b"x" * 500, "image/jpeg")}).json()
-    assert "tệp đính kèm" in ok["messages"][0]["text"]
+    assert "Đã nhận tệp «a.jpg» (1/5 tệp)" in ok["messages"][0]["text"]
     send(client, text="Nước ngập đường, có ảnh", id="p2")
     send(client, button="send", id="p3")
     send(client, text="1", id="p4")

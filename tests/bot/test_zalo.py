@@ -40,7 +40,7 @@ async def test_whole_conversation_by_polling(ctx: BotTestContext) -> None:
     assert "typing" in emu.actions
     with ctx.transaction() as s:
         q = s.scalars(select(Question)).one()
-        assert (q.channel, q.original_text, q.confirmed_field) == ("zalo", "Đường vào ấp 3 hư nặng", "giao_thong")
+        assert (q.channel, q.original_text, q.citizen_field) == ("zalo", "Đường vào ấp 3 hư nặng", "giao_thong")
 
 
 async def test_client_errors_and_webhook_registration(ctx: BotTestContext) -> None:
