@@ -119,7 +119,6 @@ HELP = (
     "/tro_giup — hướng dẫn này"
 )
 UNKNOWN_COMMAND = "Lệnh «/{command}» không có. " + HELP
-CANCELLED = "Đã hủy câu hỏi đang soạn."
 
 RATING_QUESTION = notices.RATING_QUESTION
 RATING_YES = notices.RATING_YES

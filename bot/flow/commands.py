@@ -131,8 +131,7 @@ def on_choosing_withdraw(turn: Turn) -> str:
 
 def _withdraw_one(turn: Turn, ticket: str) -> None:
     try:
-        with turn.session.begin_nested():
-            question = questions.withdraw(turn.session, ticket, citizen_id=turn.citizen.id)
+        question = questions.withdraw(turn.session, ticket[:32], citizen_id=turn.citizen.id)
     except DomainError as exc:
         turn.say(exc.message)
         return

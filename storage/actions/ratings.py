@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from storage import lifecycle, notices
 from storage.actions.outbox import enqueue
-from storage.actions.questions import _check_version, _get, _touch, family, primary_of
+from storage.actions.questions import _check_version, _touch, family, primary_of
 from storage.clock import utcnow
 from storage.errors import ForbiddenMove, InvalidInput, NotFound
+from storage.lookup import get_or_not_found
 from storage.models import Citizen, Question, Rating, StatusEvent
 
 MAX_REASON = 2000
@@ -50,6 +51,10 @@ def answer_and_ask(
     return sent
 
 
+def _question(session: Session, question_id: int) -> Question:
+    return get_or_not_found(session, Question, question_id)
+
+
 def _waiting(session: Session, question: Question, citizen_id: int) -> Rating:
     """The newest rating asked of this citizen about this question."""
     if question.citizen_id != citizen_id:
@@ -65,7 +70,7 @@ def _waiting(session: Session, question: Question, citizen_id: int) -> Rating:
 
 def check_rate(session: Session, question_id: int, *, citizen_id: int) -> Rating:
     """The rating waiting for this citizen's answer; refused when there is none or it was given."""
-    rating = _waiting(session, _get(session, question_id), citizen_id)
+    rating = _waiting(session, _question(session, question_id), citizen_id)
     if rating.satisfied is not None:
         raise ForbiddenMove("Anh/chị đã đánh giá câu trả lời này. Cảm ơn anh/chị.", code="already_rated")
     return rating
@@ -74,7 +79,7 @@ def check_rate(session: Session, question_id: int, *, citizen_id: int) -> Rating
 def rate(session: Session, question_id: int, *, citizen_id: int, satisfied: bool) -> Rating:
     """Record "Hài lòng" or "Chưa hài lòng" for the latest answer to the citizen's own question."""
     rating = check_rate(session, question_id, citizen_id=citizen_id)
-    question = _get(session, question_id)
+    question = _question(session, question_id)
     rating.satisfied = satisfied
     rating.rated_at = utcnow()
     question.satisfied = satisfied
@@ -91,7 +96,7 @@ def reopen_by_citizen(session: Session, question_id: int, *, citizen_id: int, re
     True when the question was re-opened; False when it had been re-opened meanwhile (by an
     organiser): the reason is kept and nothing moves.
     """
-    question = _get(session, question_id)
+    question = _question(session, question_id)
     rating = _waiting(session, question, citizen_id)
     if rating.satisfied is not False or rating.reopened:
         raise ForbiddenMove("Câu trả lời này không chờ lý do chưa hài lòng.", code="no_reason_expected")
@@ -113,7 +118,7 @@ def reopen(
     text = reason.strip()
     if not text:
         raise InvalidInput("Cần ghi rõ lý do mở lại câu hỏi.", code="reason_required")
-    primary = primary_of(session, _get(session, question_id))
+    primary = primary_of(session, _question(session, question_id))
     _check_version(primary, expected_version)
     target = lifecycle.reopen_target(primary.status, primary.agency_id is not None)
     for member in family(session, primary):

@@ -10,7 +10,7 @@ from storage import lifecycle, notices, queries, satisfaction
 from storage.actions import questions, ratings, replies
 from storage.analysis import PlainAnalyzer
 from storage.errors import ForbiddenMove, InvalidInput, NotFound
-from storage.models import Outbox, Rating
+from storage.models import Outbox, Question, Rating
 from storage.reach import Reach
 from tests.factories import ask, make_citizen, make_world
 
@@ -45,7 +45,7 @@ def test_an_answer_without_final_status_asks_nothing(session: Session) -> None:
 def test_satisfied(session: Session) -> None:
     qid, cid = _answered(session)
     ratings.rate(session, qid, citizen_id=cid, satisfied=True)
-    q = questions._get(session, qid)
+    q = session.get(Question, qid)
     assert q.satisfied is True and q.status == lifecycle.RESOLVED and q.reopen_count == 0
     assert satisfaction.rating_counts(session, [qid])[qid] == satisfaction.RatingCounts(1, 0, 0)
     with pytest.raises(ForbiddenMove):
@@ -56,7 +56,7 @@ def test_unsatisfied_with_reason_reopens_to_the_agency(session: Session) -> None
     qid, cid = _answered(session)
     ratings.rate(session, qid, citizen_id=cid, satisfied=False)
     assert ratings.reopen_by_citizen(session, qid, citizen_id=cid, reason="Đường vẫn còn ổ gà") is True
-    q = questions._get(session, qid)
+    q = session.get(Question, qid)
     assert q.status == lifecycle.ASSIGNED and q.satisfied is False and q.reopen_count == 1
     trail = [(e.kind, e.from_value, e.to_value, e.note) for e in queries.events_of(session, qid)]
     assert ("rating", None, "unsatisfied", None) in trail
@@ -68,7 +68,7 @@ def test_unsatisfied_with_reason_reopens_to_the_agency(session: Session) -> None
     # Answered again and rated again: the latest rating is what the question shows.
     replies.reply(session, qid, "Đã vá xong ổ gà.", author="officer", status=lifecycle.RESOLVED)
     ratings.rate(session, qid, citizen_id=cid, satisfied=True)
-    assert questions._get(session, qid).satisfied is True
+    assert session.get(Question, qid).satisfied is True
     assert satisfaction.rating_counts(session, [qid])[qid] == satisfaction.RatingCounts(1, 1, 1)
 
 
@@ -77,7 +77,7 @@ def test_only_the_citizen_rates_their_own_answered_question(session: Session) ->
     other = make_citizen(session)
     with pytest.raises(NotFound):
         ratings.rate(session, qid, citizen_id=other.id, satisfied=True)
-    w_q = ask(session, questions._get(session, qid).meeting, "Điện chập chờn", citizen=other)
+    w_q = ask(session, session.get(Question, qid).meeting, "Điện chập chờn", citizen=other)
     with pytest.raises(NotFound):
         ratings.rate(session, w_q.id, citizen_id=other.id, satisfied=True)
 
