@@ -23,6 +23,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from bot import messages, service, texts
 from bot.context import BotContext
+from bot.flow.handlers import sanitized
 from bot.flow.prompts import short
 from bot.messages import Incoming, Outgoing
 from storage import chat, queries, queue
@@ -146,10 +147,12 @@ def incoming_from_body(chat_id: str, body: dict[str, Any], update_id: str | None
     """A POST to /chat/api/send: a pressed button (its data) or typed text, whatever the JSON holds."""
     button = body.get("button")
     if button is not None:
-        return Incoming(CHANNEL, chat_id, chat_id, kind=messages.BUTTON, data=str(button)[:64], update_id=update_id)
-    raw = body.get("text")
-    text = raw if isinstance(raw, str) else ""
-    return messages.text_incoming(CHANNEL, chat_id, chat_id, text[:20_000], update_id)
+        inc = Incoming(CHANNEL, chat_id, chat_id, kind=messages.BUTTON, data=str(button)[:64], update_id=update_id)
+    else:
+        raw = body.get("text")
+        text = raw if isinstance(raw, str) else ""
+        inc = messages.text_incoming(CHANNEL, chat_id, chat_id, text[:20_000], update_id)
+    return sanitized(inc)
 
 
 def _history(ctx: BotContext, chat_id: str) -> list[dict[str, Any]]:

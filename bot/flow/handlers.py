@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -36,6 +36,8 @@ from storage.vnformat import vn_int
 
 MAX_ATTACHMENTS = attachments.MAX_PER_QUESTION
 MAX_INPUT = 20_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # category Cc, less tab and line feed
 WEB = "web"
 Handler = Callable[[Turn], str]
 
@@ -46,16 +48,12 @@ def sanitized(inc: Incoming) -> Incoming:
     def tidy(value: str | None, limit: int) -> str | None:
         if value is None:
             return None
-        kept = value.encode("utf-8", "replace").decode("utf-8")[:limit] if _has_surrogate(value) else value[:limit]
-        return "".join(c for c in kept if c in "\n\t" or unicodedata.category(c) != "Cc")
+        kept = _SURROGATE.sub("\ufffd", value[:limit])
+        return _CONTROL.sub("", kept)
 
     return replace(inc, text=tidy(inc.text, MAX_INPUT) or "", args=tidy(inc.args, 200) or "",
                    command=tidy(inc.command, 64), data=tidy(inc.data, 64), file_name=tidy(inc.file_name, 300),
                    update_id=tidy(inc.update_id, 64))
-
-
-def _has_surrogate(value: str) -> bool:
-    return any("\ud800" <= c <= "\udfff" for c in value)
 
 
 def handle(turn: Turn, state: str) -> str:

@@ -16,6 +16,7 @@ from storage import queries
 from storage.models import Meeting, Question
 
 PAGE_SIZE = 5
+MAX_OPTION_TEXT = 400  # longer text is no option's words
 OTHER_FIELD = "khac"
 
 
@@ -53,7 +54,7 @@ def pick(turn: Turn, options: Sequence[Button]) -> str | None:
     inc = turn.incoming
     if inc.kind == BUTTON:
         return inc.data if any(o.data == inc.data for o in options) else None
-    if inc.kind != TEXT:
+    if inc.kind != TEXT or len(inc.text) > MAX_OPTION_TEXT:
         return None
     typed = fold(inc.text)
     if typed.isdigit() and typed.isascii():
@@ -74,7 +75,7 @@ def wants_skip(turn: Turn) -> bool:
         return inc.data == "skip"
     if inc.kind == COMMAND:
         return inc.command in ("bo_qua", "boqua", "skip")
-    return inc.kind == TEXT and fold(inc.text) in ("bo qua", "1", "skip")
+    return inc.kind == TEXT and len(inc.text) < 20 and fold(inc.text) in ("bo qua", "1", "skip")
 
 
 def open_meetings(turn: Turn) -> Sequence[Meeting]:

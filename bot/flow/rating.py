@@ -67,7 +67,7 @@ def on_rating(turn: Turn) -> str:
 def on_button(turn: Turn, state: str) -> str:
     """A "Hài lòng" / "Chưa hài lòng" button, pressed in whatever state the conversation is."""
     _, qid_text, answer = [*(turn.incoming.data or "").split(":"), "", ""][:3]
-    if not qid_text.isdigit() or answer not in ("yes", "no"):
+    if not (qid_text.isascii() and qid_text.isdigit() and len(qid_text) <= 9) or answer not in ("yes", "no"):
         turn.say(texts.RATING_HINT)
         return state
     if state not in (states.RATING, states.RATING_REASON):
