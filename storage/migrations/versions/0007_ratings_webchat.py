@@ -4,16 +4,16 @@ Ratings of answers and the counts reports read (questions.satisfied, questions.r
 field a citizen picked in the chat kept apart from an organiser's confirmation, choices carried by
 outbox messages, the web chat's transcript, and a hashed network address for the flood limit.
 
-Revision ID: 0006_ratings_webchat
-Revises: 0005_drop_question_claims
+Revision ID: 0007_ratings_webchat
+Revises: 0006_zalo_oa_tokens
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_ratings_webchat'
-down_revision = '0005_drop_question_claims'
+revision = '0007_ratings_webchat'
+down_revision = '0006_zalo_oa_tokens'
 branch_labels = None
 depends_on = None
 
