@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from bot import messages
 from bot.channels import zalo
 from bot.delivery import SendError
+from harness.bot import BotTestContext
+from harness.servers import serve_app
 from storage.models import Citizen, ProcessedUpdate, Question
-from tests.bot.helpers import BotTestContext
-from tests.bot.servers import serve_app
 from tests.bot.zalo_emulator import ZaloEmulator, fixture
 
 
