@@ -77,8 +77,7 @@ def on_button(turn: Turn, state: str) -> str:
 
 def _rate(turn: Turn, qid: int, satisfied: bool, state: str) -> str:
     try:
-        with turn.session.begin_nested():
-            ratings.rate(turn.session, qid, citizen_id=turn.citizen.id, satisfied=satisfied)
+        ratings.rate(turn.session, qid, citizen_id=turn.citizen.id, satisfied=satisfied)
     except DomainError as exc:
         turn.say(exc.message)
         return _leave(turn, show=False) if state in (states.RATING, states.RATING_REASON) else state
@@ -101,8 +100,7 @@ def on_reason(turn: Turn) -> str:
         return states.RATING_REASON
     qid = int(turn.data.get("rating_q") or 0)
     try:
-        with turn.session.begin_nested():
-            moved = ratings.reopen_by_citizen(turn.session, qid, citizen_id=turn.citizen.id, reason=reason)
+        moved = ratings.reopen_by_citizen(turn.session, qid, citizen_id=turn.citizen.id, reason=reason)
     except DomainError as exc:
         turn.say(exc.message)
         return _leave(turn, show=False)

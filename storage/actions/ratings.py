@@ -5,6 +5,8 @@ question "Anh/chị có hài lòng với câu trả lời không?" and two choic
 reply. "Chưa hài lòng" is recorded at once; the reason the citizen then gives re-opens the question:
 the `reopened` move back to its agency (or to the organisers when it has none), in the audit trail
 and counted in `Question.reopen_count`.
+
+Each action checks everything before it writes, so a refusal leaves the caller's transaction as it was.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 from bot import texts
 from bot.channels import webchat
 from bot.service import process
+from harness.bot import BotTestContext
 from storage.models import Question
-from tests.bot.helpers import BotTestContext
 
 SEED = 20261201
 INPUTS = int(__import__("os").environ.get("FUZZ_N", "10000"))
