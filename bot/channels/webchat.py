@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from bot import messages, service, texts
 from bot.context import BotHost
-from bot.flow.handlers import sanitized
+from bot.flow.inputs import sanitized
 from bot.flow.prompts import short
 from bot.messages import Incoming, Outgoing
 from storage import chat, queries, queue
