@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from bot.channels import webchat, zalo
 from bot.channels.zalo import oa_channel
 from bot.runner import Channels
+from doithoai import retraining
 from doithoai.config import Settings
 from doithoai.context import Services
 from storage.errors import DomainError
@@ -106,6 +107,7 @@ async def serve(ctx: Services, host: str, port: int, only: str | None) -> None:
         if "worker" in parts:
             channels.start_worker(stop)
             channels.tasks.append(asyncio.create_task(sweep_uploads(ctx, stop)))
+            channels.tasks.append(asyncio.create_task(retraining.run(ctx, stop)))
         if server is not None:
             # uvicorn handles SIGINT/SIGTERM while it serves, then hands them back to the handlers above.
             await server.serve()
