@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from doithoai import retraining
 from storage.actions import questions
 from storage.models import ApiKey, User
 from tests.web.conftest import Console
 from tests.web.helpers import ask, login, post
-from doithoai import retraining
 
 
 def test_admin_creates_accounts_with_clear_errors(console: Console) -> None:
