@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot import messages, service
 from bot.context import BotHost
@@ -24,9 +24,9 @@ Deliver = Callable[[str, Outgoing], Awaitable[None]]
 log = logging.getLogger("doithoai.bot")
 
 
-def due(ctx: BotHost, seconds: float) -> list[Incoming]:
-    """A «Gửi» for each draft untouched for `seconds`; the update id makes it happen once per draft."""
-    now = utcnow()
+def due(ctx: BotHost, seconds: float, now: datetime | None = None) -> list[Incoming]:
+    """A «Gửi» for each draft untouched for `seconds` at `now`; the update id makes it happen once per draft."""
+    now = now or utcnow()
     with ctx.transaction() as session:
         rows = queries.conversations_in_state(session, states.ASKING_QUESTION, now - timedelta(seconds=seconds))
         found = []
@@ -39,9 +39,9 @@ def due(ctx: BotHost, seconds: float) -> list[Incoming]:
         return found
 
 
-async def flush_once(ctx: BotHost, deliver: dict[str, Deliver], seconds: float) -> int:
+async def flush_once(ctx: BotHost, deliver: dict[str, Deliver], seconds: float, now: datetime | None = None) -> int:
     handled = 0
-    for incoming in await asyncio.to_thread(due, ctx, seconds):
+    for incoming in await asyncio.to_thread(due, ctx, seconds, now):
         send = deliver.get(incoming.channel)
         if send is None:
             continue
