@@ -1,8 +1,9 @@
 """The built-in web chat: a page at /chat and /chat/{meeting_code}, JSON under /chat/api/.
 
-The chat identity is a random id in a signed cookie. Bot replies come back in the response of
-each request; answers from organisers are outbox rows with channel "web", delivered when the
-page fetches them from /chat/api/inbox.
+The chat identity is a random id in a signed cookie. Every message to the citizen is an outbox
+row with channel "web": the replies to a request come back in its response (and are marked
+delivered by it); the others (organisers' answers, a joined question's reply, a reply made
+after a restart) are delivered when the page fetches them from /chat/api/inbox.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from bot import messages, service, texts
 from bot.context import BotContext
 from bot.messages import Incoming, Outgoing
-from storage import queries, queue
+from storage import queries
+from storage.actions import delivery
 
 CHANNEL = "web"
 COOKIE = "doithoai_chat"
@@ -87,7 +89,7 @@ def make_router(ctx: BotContext) -> APIRouter:
         body = await _json(request)
         code = str(body.get("meeting") or "")
         inc = Incoming(CHANNEL, chat_id, chat_id, kind=messages.OPEN, args=code if _CODE.match(code) else "")
-        return reply(await service.handle(ctx, inc), chat_id, new)
+        return reply(await service.handle(ctx, inc, answered_inline=True), chat_id, new)
 
     @router.post("/chat/api/send")
     async def chat_send(request: Request) -> Response:
@@ -100,7 +102,7 @@ def make_router(ctx: BotContext) -> APIRouter:
                            update_id=update_id)
         else:
             inc = messages.text_incoming(CHANNEL, chat_id, chat_id, str(body.get("text") or "")[:20_000], update_id)
-        return reply(await service.handle(ctx, inc), chat_id, new)
+        return reply(await service.handle(ctx, inc, answered_inline=True), chat_id, new)
 
     @router.post("/chat/api/upload")
     async def chat_upload(request: Request, file: UploadFile) -> Response:
@@ -113,7 +115,7 @@ def make_router(ctx: BotContext) -> APIRouter:
             ref = "file:" + await asyncio.to_thread(_store, Path(ctx.settings.upload_dir), file.filename or "", data)
         inc = Incoming(CHANNEL, chat_id, chat_id, kind=kind, file_ref=ref, file_name=(file.filename or "")[:300],
                        mime_type=file.content_type, file_size=len(data), update_id=None)
-        return reply(await service.handle(ctx, inc), chat_id, new)
+        return reply(await service.handle(ctx, inc, answered_inline=True), chat_id, new)
 
     @router.get("/chat/api/inbox")
     async def chat_inbox(request: Request, after: int = 0) -> Response:
@@ -124,26 +126,12 @@ def make_router(ctx: BotContext) -> APIRouter:
     return router
 
 
-async def post_to_page(ctx: BotContext, chat_id: str, out: Outgoing) -> None:
-    """A reply made outside a request (a joined question): the page fetches it from its inbox."""
-    from storage.actions.outbox import enqueue
-
-    def write() -> None:
-        with ctx.transaction() as session:
-            enqueue(session, channel=CHANNEL, chat_id=chat_id, text=messages.numbered_text(out, texts.NUMBERED_HINT),
-                    key=f"web:{uuid.uuid4().hex}")
-
-    await asyncio.to_thread(write)
-
-
 def _fetch_inbox(ctx: BotContext, chat_id: str, after: int) -> list[dict[str, Any]]:
     """Messages for this chat after `after`; fetching one is what delivers it."""
     with ctx.transaction() as session:
         rows = queries.web_messages(session, chat_id, after)
-        items = [{"id": r.id, "text": r.text, "buttons": []} for r in rows]
-        for r in rows:
-            if r.status == "pending":
-                queue.mark_delivered(session, r.id)
+        items = [{"id": r.id, "text": r.text, "buttons": r.buttons or []} for r in rows]
+        delivery.mark_delivered(session, [r.id for r in rows if r.status == "pending"])
         return items
 
 

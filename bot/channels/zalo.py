@@ -126,16 +126,12 @@ async def send_outgoing(client: ZaloClient, chat_id: str, out: Outgoing) -> None
 
 
 async def answer(ctx: BotContext, client: ZaloClient, incoming: Incoming) -> None:
+    """Show "typing", then store and handle the update; the replies go out through the outbox."""
     try:
         await client.send_chat_action(incoming.chat_id)
     except ZaloError:
         log.debug("sendChatAction failed", exc_info=True)
-    for out in await service.handle(ctx, incoming):
-        for part in chunks(render(out)):
-            try:
-                await client.send_message(incoming.chat_id, part)
-            except ZaloError:
-                log.warning("could not reply in Zalo chat %s", incoming.chat_id, exc_info=True)
+    await service.handle(ctx, incoming)
 
 
 async def poll(ctx: BotContext, client: ZaloClient, stop: asyncio.Event, timeout: int = 30) -> None:
@@ -149,8 +145,16 @@ async def poll(ctx: BotContext, client: ZaloClient, stop: asyncio.Event, timeout
             continue
         for update in updates:
             incoming = incoming_from_update(update)
-            if incoming is not None:
-                await answer(ctx, client, incoming)
+            if incoming is None:
+                continue
+            # The platform hands an update out once: keep it here until the database takes it.
+            while True:
+                try:
+                    await answer(ctx, client, incoming)
+                    break
+                except service.NotStored:
+                    log.warning("could not store a Zalo update; trying again")
+                    await asyncio.sleep(1.0)
 
 
 def webhook_router(ctx: BotContext, client: ZaloClient, secret: str) -> APIRouter:
@@ -168,7 +172,10 @@ def webhook_router(ctx: BotContext, client: ZaloClient, secret: str) -> APIRoute
             return Response(status_code=400)
         incoming = incoming_from_update(body) if isinstance(body, dict) else None
         if incoming is not None:
-            await answer(ctx, client, incoming)
+            try:
+                await answer(ctx, client, incoming)
+            except service.NotStored:
+                return Response(status_code=503)  # not stored: the platform delivers it again
         return Response(status_code=200)
 
     return router
@@ -182,9 +189,9 @@ class ZaloSender:
         self.rate_per_second = rate_per_second
         self.rate_per_chat = rate_per_chat
 
-    async def send(self, chat_id: str, text: str) -> None:
+    async def send(self, chat_id: str, out: Outgoing) -> None:
         try:
-            for part in chunks(text):
+            for part in chunks(render(out)):
                 await self.client.send_message(chat_id, part)
         except ZaloError as exc:
             if exc.code == 429 or exc.status == 429:

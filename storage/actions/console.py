@@ -11,8 +11,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from storage import lifecycle, queue
-from storage.actions import questions, replies
+from storage import lifecycle
+from storage.actions import delivery, questions, replies
 from storage.errors import InvalidInput, NotFound, OutOfReach
 from storage.models import Agency, Outbox, Question, Reply, StatusEvent, Unit
 from storage.reach import ADMIN, AGENCY, Reach, require_question
@@ -142,7 +142,7 @@ def retry_delivery(session: Session, reach: Reach, outbox_id: int) -> Outbox:
     if row is None or row.question_id is None:
         raise NotFound(f"Không tìm thấy tin nhắn số {outbox_id}.")
     require_question(session, row.question_id, reach)
-    queue.retry_outbox(session, outbox_id)
+    delivery.retry(session, outbox_id)
     return row
 
 

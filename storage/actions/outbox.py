@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,8 @@ def enqueue(
     citizen_id: int | None = None,
     question_id: int | None = None,
     reply_id: int | None = None,
+    buttons: list[Any] | None = None,
+    inbound_id: int | None = None,
 ) -> Outbox:
     """Add one message; a second call with the same key returns the first row unchanged."""
     existing = session.scalars(select(Outbox).where(Outbox.idempotency_key == key)).first()
@@ -31,6 +35,8 @@ def enqueue(
         citizen_id=citizen_id,
         question_id=question_id,
         reply_id=reply_id,
+        buttons=buttons or None,
+        inbound_id=inbound_id,
     )
     session.add(row)
     session.flush()

@@ -9,7 +9,9 @@ from collections import Counter
 from sqlalchemy import select
 
 from bot.channels import zalo
-from bot.delivery import DeliveryWorker, RateLimiter, SendError
+from bot.delivery import DeliveryWorker, SendError
+from bot.limits import RateLimiter
+from bot.messages import Outgoing
 from storage.actions.outbox import enqueue
 from storage.models import Outbox
 from tests.bot.helpers import BotTestContext
@@ -61,12 +63,12 @@ class FlakySender:
     def __init__(self) -> None:
         self.sent: list[str] = []
 
-    async def send(self, chat_id: str, text: str) -> None:
+    async def send(self, chat_id: str, out: Outgoing) -> None:
         if "blocked" in chat_id:
             raise SendError("Telegram từ chối: bot was blocked by the user", permanent=True)
         if "down" in chat_id:
             raise SendError("Lỗi mạng tới Telegram")
-        self.sent.append(text)
+        self.sent.append(out.text)
 
 
 async def test_failures_are_recorded_with_their_reason(ctx: BotTestContext) -> None:
