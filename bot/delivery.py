@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -33,8 +34,6 @@ from storage.actions import delivery
 from storage.models import Outbox
 
 log = logging.getLogger("doithoai.delivery")
-LEASE_SECONDS = delivery.LEASE.total_seconds()
-RENEW_EVERY = LEASE_SECONDS / 6
 # A send may take this long (the senders' timeouts): a lease must outlast it.
 SEND_SECONDS = 35.0
 
@@ -83,8 +82,11 @@ class DeliveryWorker:
     """`consume(job)` sends one row; `run(stop)` renews leases and claims due rows until stopped."""
 
     def __init__(self, ctx: BotContext, senders: dict[str, Sender], *, window: int = 200,
-                 worker_id: str | None = None, shared_limits: bool | None = None) -> None:
+                 worker_id: str | None = None, shared_limits: bool | None = None,
+                 lease: timedelta = delivery.LEASE) -> None:
         self.ctx = ctx
+        self.lease = lease
+        self.renew_every = lease.total_seconds() / 6
         self.senders = senders
         self.window = window
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
@@ -118,7 +120,8 @@ class DeliveryWorker:
 
         def once() -> list[Job]:
             with self.ctx.transaction() as session:
-                rows = delivery.claim(session, self.worker_id, limit=limit, channels=tuple(self.senders))
+                rows = delivery.claim(session, self.worker_id, limit=limit, channels=tuple(self.senders),
+                                      lease=self.lease)
                 return [Job.of(r) for r in rows]
 
         started = time.monotonic()
@@ -127,7 +130,7 @@ class DeliveryWorker:
         return jobs
 
     def _hold(self, ids: Iterable[int], since: float) -> None:
-        until = since + LEASE_SECONDS - 1.0
+        until = since + self.lease.total_seconds() * 0.9
         for i in ids:
             self._held[i] = until
 
@@ -200,7 +203,7 @@ class DeliveryWorker:
         started = time.monotonic()
         held = await asyncio.to_thread(self._renew, [outbox_id])
         if outbox_id in held:
-            self._held[outbox_id] = started + LEASE_SECONDS - 1.0
+            self._hold([outbox_id], started)
             return True
         self._held.pop(outbox_id, None)
         return False
@@ -208,7 +211,7 @@ class DeliveryWorker:
     def _renew(self, ids: list[int]) -> set[int]:
         def once() -> set[int]:
             with self.ctx.transaction() as session:
-                return delivery.renew(session, ids, self.worker_id)
+                return delivery.renew(session, ids, self.worker_id, lease=self.lease)
 
         return retrying(once, sqlite=self.sqlite)
 
@@ -223,10 +226,9 @@ class DeliveryWorker:
         except Exception:
             log.warning("could not renew outbox leases; sends check them one by one", exc_info=True)
             return
+        self._hold([i for i in held if i in self._held], started)
         for i in ids:
-            if i in held and i in self._held:
-                self._held[i] = started + LEASE_SECONDS - 1.0
-            elif i not in held:
+            if i not in held:
                 self._held.pop(i, None)
 
     # --- Recording outcomes --------------------------------------------------------------------
@@ -264,7 +266,7 @@ class DeliveryWorker:
         try:
             while not stop.is_set():
                 await self.flush()
-                if time.monotonic() - renewed >= RENEW_EVERY:
+                if time.monotonic() - renewed >= self.renew_every:
                     renewed = time.monotonic()
                     await self.renew_leases()
                 jobs: list[Job] = []
@@ -276,7 +278,7 @@ class DeliveryWorker:
                 self.hand(jobs)
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=0.05 if jobs else min(poll, RENEW_EVERY))
+                    await asyncio.wait_for(self._wake.wait(), timeout=0.05 if jobs else min(poll, self.renew_every))
             if self._inflight:
                 await asyncio.wait(self._inflight)
             await self.flush()

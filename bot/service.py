@@ -149,7 +149,7 @@ def _enqueue(session: Session, item: Stored, citizen: Citizen, replies: list[Out
                              buttons=out.as_dict()["buttons"], key=f"turn:{item.inbound_id}:{i}",
                              citizen_id=citizen.id, inbound_id=item.inbound_id)
         if hand and worker is not None:
-            delivery.hold(row, worker.worker_id)
+            delivery.hold(row, worker.worker_id, lease=worker.lease)
         rows.append(row)
     session.flush()
     if inline:  # the caller shows them in its response: that is their delivery
