@@ -31,6 +31,7 @@ from bot.limits import Limiter, RateLimiter, SharedRateLimiter
 from bot.messages import Outgoing
 from bot.retry import retrying
 from storage.actions import delivery
+from storage.db import is_postgres
 from storage.models import Outbox
 
 log = logging.getLogger("doithoai.delivery")
@@ -90,7 +91,7 @@ class DeliveryWorker:
         self.senders = senders
         self.window = window
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
-        self.sqlite = ctx.settings.database_url.startswith("sqlite")
+        self.sqlite = not is_postgres(ctx.settings.database_url)
         shared = not self.sqlite if shared_limits is None else shared_limits
         self.limiters: dict[str, Limiter] = {
             name: SharedRateLimiter(ctx, name, s.rate_per_second, s.rate_per_chat) if shared

@@ -32,6 +32,7 @@ from bot.retry import BUSY, retrying
 from storage import queue
 from storage.actions import citizens, conversations, delivery, inbox, outbox
 from storage.clock import utcnow
+from storage.db import is_postgres
 from storage.models import Citizen
 
 log = logging.getLogger("doithoai.bot")
@@ -58,7 +59,7 @@ class Result:
 
 
 def _sqlite(ctx: BotContext) -> bool:
-    return ctx.settings.database_url.startswith("sqlite")
+    return not is_postgres(ctx.settings.database_url)
 
 
 def to_payload(incoming: Incoming) -> dict[str, Any]:
