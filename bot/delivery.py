@@ -135,10 +135,11 @@ class DeliveryWorker:
         for i in ids:
             self._held[i] = until
 
-    def hand(self, jobs: list[Job], *, claimed_at: float | None = None) -> None:
+    def hand(self, jobs: list[Job], *, claimed_at: float | None = None) -> list[asyncio.Task[bool]]:
         """Send these claimed jobs now, each chat's in order (call on the event loop)."""
         if claimed_at is not None:
             self._hold([j.id for j in jobs], claimed_at)
+        tasks = []
         for job in jobs:
             key = (job.channel, job.chat_id)
             previous = self._tails.get(key)
@@ -146,8 +147,10 @@ class DeliveryWorker:
             self._tails[key] = task
             self._inflight.add(task)
             task.add_done_callback(self._done)
+            tasks.append(task)
         if len(self._tails) > 10_000:
             self._tails = {k: t for k, t in self._tails.items() if not t.done()}
+        return tasks
 
     def _done(self, task: asyncio.Task[bool]) -> None:
         self._inflight.discard(task)

@@ -13,6 +13,7 @@ from fastapi import APIRouter
 
 from bot import joiner, service
 from bot.channels import telegram, zalo
+from bot.channels.zalo import oa_channel
 from bot.context import BotContext
 from bot.delivery import DeliveryWorker, Sender
 
@@ -26,6 +27,7 @@ class Channels:
     ctx: BotContext
     telegram_app: telegram.PtbApp | None = None
     zalo_client: zalo.ZaloClient | None = None
+    zalo_oa: oa_channel.OaChannel | None = None
     routers: list[APIRouter] = field(default_factory=list)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     worker: DeliveryWorker | None = None
@@ -45,6 +47,9 @@ class Channels:
             if s.zalo_webhook_url and s.zalo_webhook_secret is not None:
                 chans.routers.append(zalo.webhook_router(ctx, chans.zalo_client,
                                                          s.zalo_webhook_secret.get_secret_value()))
+        chans.zalo_oa = oa_channel.OaChannel.from_settings(ctx)
+        if chans.zalo_oa is not None:
+            chans.routers.append(chans.zalo_oa.router)
         return chans
 
     def senders(self) -> dict[str, Sender]:
@@ -55,11 +60,15 @@ class Channels:
                                                       s.telegram_rate_per_chat)
         if self.zalo_client is not None:
             out["zalo"] = zalo.ZaloSender(self.zalo_client, s.zalo_rate_per_second)
+        if self.zalo_oa is not None:
+            out[oa_channel.CHANNEL] = self.zalo_oa.sender
         return out
 
     async def open(self) -> None:
         if self.telegram_app is not None:
             await self.telegram_app.initialize()
+        if self.zalo_oa is not None:
+            await self.zalo_oa.start()
 
     async def start_bots(self, stop: asyncio.Event) -> None:
         """Polling, or registering the webhook, for each enabled channel.
@@ -71,8 +80,9 @@ class Channels:
         handled = await service.resume(self.ctx)
         if handled:
             log.info("handled %d stored updates left by the previous run", handled)
-        if self.telegram_app is None and self.zalo_client is None:
-            log.warning("no bot token set (DOITHOAI_TELEGRAM_TOKEN, DOITHOAI_ZALO_TOKEN): only the web chat answers")
+        if self.telegram_app is None and self.zalo_client is None and self.zalo_oa is None:
+            log.warning("no bot token set (DOITHOAI_TELEGRAM_TOKEN, DOITHOAI_ZALO_TOKEN, DOITHOAI_ZALO_OA_APP_ID):"
+                        " only the web chat answers")
         if self.telegram_app is not None:
             app = self.telegram_app
             await app.start()
@@ -85,10 +95,9 @@ class Channels:
             log.info("Telegram bot started")
         if self.zalo_client is not None:
             if s.zalo_webhook_url and s.zalo_webhook_secret is not None:
-                await self.zalo_client.set_webhook(f"{s.zalo_webhook_url.rstrip('/')}{zalo.WEBHOOK_PATH}",
-                                                   s.zalo_webhook_secret.get_secret_value())
+                await zalo.start_webhook(self.zalo_client, s.zalo_webhook_url, s.zalo_webhook_secret.get_secret_value())
             else:
-                self.tasks.append(asyncio.create_task(zalo.poll(self.ctx, self.zalo_client, stop)))
+                self.tasks.append(await zalo.start_polling(self.ctx, self.zalo_client, stop))
             log.info("Zalo bot started")
 
     def start_delivery(self, stop: asyncio.Event) -> None:
@@ -117,6 +126,8 @@ class Channels:
             await app.shutdown()
         if self.zalo_client is not None:
             await self.zalo_client.aclose()
+        if self.zalo_oa is not None:
+            await self.zalo_oa.client.aclose()
 
 
 # A stored update older than this that nobody handles was left by a process that died.

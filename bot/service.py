@@ -36,6 +36,7 @@ from storage.db import is_postgres
 from storage.models import Citizen
 
 log = logging.getLogger("doithoai.bot")
+REPLY_WAIT_SECONDS = 10.0
 # Updates being handled in this process right now: `resume` leaves them alone.
 _in_hand: set[int] = set()
 
@@ -168,7 +169,11 @@ async def handle_stored(ctx: BotContext, item: Stored, *, answered_inline: bool 
         _in_hand.discard(item.inbound_id)
     worker = local_worker(ctx)
     if result.jobs and worker is not None:
-        worker.hand(result.jobs, claimed_at=result.claimed_at)
+        sending = worker.hand(result.jobs, claimed_at=result.claimed_at)
+        # The channel answers its platform once the replies left (or a while has passed: a paused
+        # channel keeps them in the outbox), and their delivery is recorded at once.
+        await asyncio.wait(sending, timeout=REPLY_WAIT_SECONDS)
+        await worker.flush()
     return result.replies
 
 

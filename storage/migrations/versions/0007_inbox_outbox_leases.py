@@ -3,16 +3,16 @@
 Every update is stored before it is handled (inbound_updates replaces processed_updates); every
 reply is an outbox row; rate_slots lets several worker processes share a platform's limits.
 
-Revision ID: 0006_inbox_outbox_leases
-Revises: 0005_drop_question_claims
+Revision ID: 0007_inbox_outbox_leases
+Revises: 0006_zalo_oa_tokens
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_inbox_outbox_leases'
-down_revision = '0005_drop_question_claims'
+revision = '0007_inbox_outbox_leases'
+down_revision = '0006_zalo_oa_tokens'
 branch_labels = None
 depends_on = None
 
