@@ -145,18 +145,11 @@ def _enqueue(session: Session, item: Stored, citizen: Citizen, replies: list[Out
     channel, chat_id = item.incoming.channel, item.incoming.chat_id
     hand = (not inline and worker is not None and channel in worker.senders
             and not queue.chat_has_pending(session, channel, chat_id))
-    rows = []
-    for i, out in enumerate(replies):
-        row = outbox.enqueue(session, channel=channel, chat_id=chat_id, text=out.text,
-                             buttons=out.as_dict()["buttons"], key=f"turn:{item.inbound_id}:{i}",
-                             citizen_id=citizen.id, inbound_id=item.inbound_id)
-        if hand and worker is not None:
-            delivery.hold(row, worker.worker_id, lease=worker.lease)
-        rows.append(row)
-    session.flush()
-    if inline:  # the caller shows them in its response: that is their delivery
-        delivery.mark_delivered(session, [r.id for r in rows])
-        return []
+    rows = outbox.enqueue_replies(
+        session, inbound_id=item.inbound_id, channel=channel, chat_id=chat_id, citizen_id=citizen.id,
+        replies=[(out.text, out.as_dict()["buttons"]) for out in replies],
+        hold_for=worker.worker_id if hand and worker is not None else None,
+        lease=worker.lease if worker is not None else delivery.LEASE, delivered=inline)
     return [Job.of(r) for r in rows] if hand else []
 
 

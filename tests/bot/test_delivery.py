@@ -15,10 +15,10 @@ from bot.channels import zalo
 from bot.delivery import DeliveryWorker, SendError
 from bot.limits import RateLimiter
 from bot.messages import Outgoing
+from harness.bot import BotTestContext, make_context
+from harness.servers import serve_app
 from storage.actions.outbox import enqueue
 from storage.models import Outbox
-from tests.bot.helpers import BotTestContext, make_context
-from tests.bot.servers import serve_app
 from tests.bot.zalo_emulator import ZaloEmulator
 
 

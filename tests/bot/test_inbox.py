@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from bot import messages, service
 from bot.messages import Outgoing
+from harness.bot import BotTestContext, Citizen, make_context
+from harness.factories import make_world
 from storage.db import session_scope
 from storage.models import InboundUpdate, Outbox, Question
-from tests.bot.helpers import BotTestContext, Citizen, make_context
-from tests.factories import make_world
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from bot import joiner
 from bot.messages import Outgoing
+from harness.bot import BotTestContext, Citizen
 from storage.models import InboundUpdate, Outbox
 from storage.queries import web_messages
-from tests.bot.helpers import BotTestContext, Citizen
 
 
 async def test_quiet_period_joins_the_pieces(ctx: BotTestContext) -> None:

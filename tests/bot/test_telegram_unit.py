@@ -16,8 +16,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from bot.channels import telegram
 from bot.delivery import SendError
 from bot.messages import Button, Outgoing
+from harness.bot import BotTestContext
 from storage.models import InboundUpdate, Outbox
-from tests.bot.helpers import BotTestContext
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "telegram"
 

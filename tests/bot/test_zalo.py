@@ -14,9 +14,9 @@ from bot import messages
 from bot.channels import zalo
 from bot.delivery import SendError
 from bot.messages import Outgoing
+from harness.bot import BotTestContext, delivering
+from harness.servers import serve_app
 from storage.models import Citizen, InboundUpdate, Outbox, Question
-from tests.bot.helpers import BotTestContext, delivering
-from tests.bot.servers import serve_app
 from tests.bot.zalo_emulator import ZaloEmulator, fixture
 
 

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from bot import messages
 from bot.channels.zalo import oa_channel, oa_events
 from bot.delivery import DeliveryWorker
+from harness.bot import BotTestContext, make_context
+from harness.servers import serve_app
 from storage.actions import zalo_tokens
 from storage.actions.outbox import enqueue
 from storage.models import Citizen, InboundUpdate, Outbox, Question, ZaloOaToken
-from tests.bot.helpers import BotTestContext, make_context
-from tests.bot.servers import serve_app
 from tests.bot.zalo_emulator import fixture
 from tests.bot.zalo_oa_emulator import ZaloOaEmulator
 
