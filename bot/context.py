@@ -41,6 +41,7 @@ class BotSettings(Protocol):
     zalo_oa_rate_per_second: float
     flood_max_questions: int
     flood_window_minutes: int
+    flood_max_per_address: int
     question_join_seconds: float
     max_attachment_bytes: int
 

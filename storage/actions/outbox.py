@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +21,7 @@ def enqueue(
     citizen_id: int | None = None,
     question_id: int | None = None,
     reply_id: int | None = None,
-    buttons: list[Any] | None = None,
+    buttons: list[list[dict[str, str]]] | None = None,
     inbound_id: int | None = None,
 ) -> Outbox:
     """Add one message; a second call with the same key returns the first row unchanged."""
@@ -81,7 +80,7 @@ def enqueue_replies(
     channel: str,
     chat_id: str,
     citizen_id: int,
-    replies: list[tuple[str, list[Any]]],
+    replies: list[tuple[str, list[list[dict[str, str]]]]],
     hold_for: str | None = None,
     lease: timedelta = delivery.LEASE,
     delivered: bool = False,

@@ -47,7 +47,7 @@ async def test_whole_conversation_by_polling_after_a_webhook(ctx: BotTestContext
     assert "typing" in emu.actions
     with ctx.transaction() as s:
         q = s.scalars(select(Question)).one()
-        assert (q.channel, q.original_text, q.confirmed_field) == ("zalo", "Đường vào ấp 3 hư nặng", "giao_thong")
+        assert (q.channel, q.original_text, q.citizen_field) == ("zalo", "Đường vào ấp 3 hư nặng", "giao_thong")
 
 
 @pytest.mark.parametrize("idle", ["408", "http408", "empty"])

@@ -1,18 +1,18 @@
-"""bot: a durable inbox of channel updates, leased outbox rows with buttons, shared send rates
+"""bot: a durable inbox of channel updates, leased outbox rows, shared send rates
 
 Every update is stored before it is handled (inbound_updates replaces processed_updates); every
 reply is an outbox row; rate_slots lets several worker processes share a platform's limits.
 
-Revision ID: 0007_inbox_outbox_leases
-Revises: 0006_zalo_oa_tokens
+Revision ID: 0008_inbox_outbox_leases
+Revises: 0007_ratings_webchat
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007_inbox_outbox_leases'
-down_revision = '0006_zalo_oa_tokens'
+revision = '0008_inbox_outbox_leases'
+down_revision = '0007_ratings_webchat'
 branch_labels = None
 depends_on = None
 
@@ -47,7 +47,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('key'),
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('buttons', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('inbound_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('locked_by', sa.String(length=40), nullable=True))
         batch_op.create_foreign_key('fk_outbox_inbound_id', 'inbound_updates', ['inbound_id'], ['id'])
@@ -62,7 +61,6 @@ def downgrade() -> None:
         batch_op.drop_constraint('fk_outbox_inbound_id', type_='foreignkey')
         batch_op.drop_column('locked_by')
         batch_op.drop_column('inbound_id')
-        batch_op.drop_column('buttons')
     op.drop_table('rate_slots')
     op.create_table(
         'processed_updates',
