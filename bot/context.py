@@ -1,4 +1,4 @@
-"""What the bot needs from the composition root; `doithoai.context.AppContext` fits it."""
+"""What the bot needs from the process that hosts it; `doithoai.context.Services` is one."""
 
 from __future__ import annotations
 
@@ -48,7 +48,9 @@ class BotSettings(Protocol):
     def signing_key(self) -> str: ...
 
 
-class BotContext(Protocol):
+class BotHost(Protocol):
+    """Settings, sessions, the analyzer and one transaction at a time, as the bot uses them."""
+
     @property
     def settings(self) -> BotSettings: ...
 

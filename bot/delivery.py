@@ -26,7 +26,8 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.context import BotContext
+from bot.context import BotHost
+from bot.errors import BotError
 from bot.limits import Limiter, RateLimiter, SharedRateLimiter
 from bot.messages import Outgoing
 from bot.retry import retrying
@@ -39,12 +40,11 @@ log = logging.getLogger("doithoai.delivery")
 SEND_SECONDS = 35.0
 
 
-class SendError(Exception):
+class SendError(BotError):
     """A failed send, translated from the channel's own errors at its boundary."""
 
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
 
@@ -74,7 +74,7 @@ class Job:
 _local: dict[int, DeliveryWorker] = {}
 
 
-def local_worker(ctx: BotContext) -> DeliveryWorker | None:
+def local_worker(ctx: BotHost) -> DeliveryWorker | None:
     """The worker running in this process for `ctx`, to which a turn hands its replies."""
     return _local.get(id(ctx))
 
@@ -82,7 +82,7 @@ def local_worker(ctx: BotContext) -> DeliveryWorker | None:
 class DeliveryWorker:
     """`consume(job)` sends one row; `run(stop)` renews leases and claims due rows until stopped."""
 
-    def __init__(self, ctx: BotContext, senders: dict[str, Sender], *, window: int = 200,
+    def __init__(self, ctx: BotHost, senders: dict[str, Sender], *, window: int = 200,
                  worker_id: str | None = None, shared_limits: bool | None = None,
                  lease: timedelta = delivery.LEASE) -> None:
         self.ctx = ctx
@@ -184,9 +184,9 @@ class DeliveryWorker:
             self._held.pop(job.id, None)
             if exc.retry_after is not None:
                 limiter.pause(exc.retry_after)
-                await asyncio.to_thread(self._record, self._postpone, job.id, exc.retry_after, exc.reason)
+                await asyncio.to_thread(self._record, self._postpone, job.id, exc.retry_after, exc.message)
             else:
-                await asyncio.to_thread(self._failed, job.id, exc.reason, exc.permanent)
+                await asyncio.to_thread(self._failed, job.id, exc.message, exc.permanent)
             return False
         except Exception as exc:
             self._held.pop(job.id, None)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot import messages, service
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.flow import states
 from bot.messages import Incoming
 from storage import queries
@@ -22,9 +22,9 @@ from storage.clock import utcnow
 log = logging.getLogger("doithoai.bot")
 
 
-def due(ctx: BotContext, seconds: float) -> list[Incoming]:
-    """A «Gửi» for each draft untouched for `seconds`; the update id makes it happen once per draft."""
-    now = utcnow()
+def due(ctx: BotHost, seconds: float, now: datetime | None = None) -> list[Incoming]:
+    """A «Gửi» for each draft untouched for `seconds` at `now`; the update id makes it happen once per draft."""
+    now = now or utcnow()
     with ctx.transaction() as session:
         rows = queries.conversations_in_state(session, states.ASKING_QUESTION, now - timedelta(seconds=seconds))
         found = []
@@ -37,16 +37,16 @@ def due(ctx: BotContext, seconds: float) -> list[Incoming]:
         return found
 
 
-async def flush_once(ctx: BotContext, seconds: float) -> int:
+async def flush_once(ctx: BotHost, seconds: float, now: datetime | None = None) -> int:
     """Send each quiet draft; the replies go out through the outbox like every other reply."""
     handled = 0
-    for incoming in await asyncio.to_thread(due, ctx, seconds):
+    for incoming in await asyncio.to_thread(due, ctx, seconds, now):
         await service.handle(ctx, incoming)
         handled += 1
     return handled
 
 
-async def run(ctx: BotContext, stop: asyncio.Event) -> None:
+async def run(ctx: BotHost, stop: asyncio.Event) -> None:
     seconds = ctx.settings.question_join_seconds
     while not stop.is_set():
         try:

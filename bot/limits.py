@@ -11,7 +11,7 @@ import logging
 import time
 from typing import Protocol
 
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.retry import BUSY, retrying
 from storage.actions import ratelimits
 
@@ -73,7 +73,7 @@ class SharedRateLimiter:
     later of the two; a 429 pushes the channel's next slot past the pause for every process.
     """
 
-    def __init__(self, ctx: BotContext, channel: str, per_second: float, per_chat: float) -> None:
+    def __init__(self, ctx: BotHost, channel: str, per_second: float, per_chat: float) -> None:
         self.ctx = ctx
         self.channel = channel
         self.step = MARGIN / per_second if per_second > 0 else 0.0

@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from bot import joiner, service
 from bot.channels import telegram, zalo
 from bot.channels.zalo import oa_channel
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.delivery import DeliveryWorker, Sender
 
 log = logging.getLogger("doithoai.bot")
@@ -24,7 +24,7 @@ log = logging.getLogger("doithoai.bot")
 class Channels:
     """The channels configured by settings; `routers` are the webhook endpoints the web server must serve."""
 
-    ctx: BotContext
+    ctx: BotHost
     telegram_app: telegram.PtbApp | None = None
     zalo_client: zalo.ZaloClient | None = None
     zalo_oa: oa_channel.OaChannel | None = None
@@ -33,7 +33,7 @@ class Channels:
     worker: DeliveryWorker | None = None
 
     @classmethod
-    def from_settings(cls, ctx: BotContext) -> Channels:
+    def from_settings(cls, ctx: BotHost) -> Channels:
         s = ctx.settings
         chans = cls(ctx)
         if s.telegram_token is not None:
@@ -134,7 +134,7 @@ class Channels:
 LEFT_OVER_AFTER = timedelta(seconds=60)
 
 
-async def _resume_loop(ctx: BotContext, stop: asyncio.Event) -> None:
+async def _resume_loop(ctx: BotHost, stop: asyncio.Event) -> None:
     """Now and then, handle updates another process stored but never handled."""
     while not stop.is_set():
         try:

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.delivery import DeliveryWorker, Job, local_worker
 from bot.flow import handlers, states
 from bot.flow.turn import Turn
@@ -59,7 +59,7 @@ class Result:
     claimed_at: float = 0.0
 
 
-def _sqlite(ctx: BotContext) -> bool:
+def _sqlite(ctx: BotHost) -> bool:
     return not is_postgres(ctx.settings.database_url)
 
 
@@ -71,7 +71,7 @@ def from_payload(payload: dict[str, Any]) -> Incoming:
     return Incoming(**payload)
 
 
-def store(ctx: BotContext, updates: list[Incoming]) -> list[Stored]:
+def store(ctx: BotHost, updates: list[Incoming]) -> list[Stored]:
     """Write updates to the inbox in one transaction; an update without an id gets a fresh one."""
     ready = [u if u.update_id else Incoming(**{**asdict(u), "update_id": f"local:{uuid.uuid4().hex}"})
              for u in updates]
@@ -91,7 +91,7 @@ def store(ctx: BotContext, updates: list[Incoming]) -> list[Stored]:
         raise NotStored(str(exc)) from exc
 
 
-def process_stored(ctx: BotContext, item: Stored, *, answered_inline: bool = False) -> Result:
+def process_stored(ctx: BotHost, item: Stored, *, answered_inline: bool = False) -> Result:
     """Run the turn for a stored update, once; a busy database is tried again a few times."""
     worker = local_worker(ctx)
     try:
@@ -108,7 +108,7 @@ def process_stored(ctx: BotContext, item: Stored, *, answered_inline: bool = Fal
         return Result([Outgoing(texts.ERROR)])
 
 
-def _turn(ctx: BotContext, item: Stored, inline: bool, worker: DeliveryWorker | None) -> Result:
+def _turn(ctx: BotHost, item: Stored, inline: bool, worker: DeliveryWorker | None) -> Result:
     incoming = item.incoming
     started = time.monotonic()
     with ctx.transaction() as session:
@@ -126,7 +126,7 @@ def _turn(ctx: BotContext, item: Stored, inline: bool, worker: DeliveryWorker | 
         return Result(turn.replies, jobs, started)
 
 
-def _failed_turn(ctx: BotContext, item: Stored, inline: bool, worker: DeliveryWorker | None) -> Result:
+def _failed_turn(ctx: BotHost, item: Stored, inline: bool, worker: DeliveryWorker | None) -> Result:
     """The turn hit a bug: the update is not tried again, and the citizen is told so."""
     started = time.monotonic()
     replies = [Outgoing(texts.ERROR)]
@@ -153,7 +153,7 @@ def _enqueue(session: Session, item: Stored, citizen: Citizen, replies: list[Out
     return [Job.of(r) for r in rows] if hand else []
 
 
-async def handle_stored(ctx: BotContext, item: Stored, *, answered_inline: bool = False) -> list[Outgoing]:
+async def handle_stored(ctx: BotHost, item: Stored, *, answered_inline: bool = False) -> list[Outgoing]:
     """`process_stored` off the event loop, then the replies handed to this process's worker."""
     _in_hand.add(item.inbound_id)
     try:
@@ -170,7 +170,7 @@ async def handle_stored(ctx: BotContext, item: Stored, *, answered_inline: bool 
     return result.replies
 
 
-async def handle(ctx: BotContext, incoming: Incoming, *, answered_inline: bool = False) -> list[Outgoing]:
+async def handle(ctx: BotHost, incoming: Incoming, *, answered_inline: bool = False) -> list[Outgoing]:
     """Store, then handle, one update from any channel; the replies go out through the outbox.
 
     With `answered_inline` (the web chat) the caller shows the replies in its response; otherwise
@@ -186,7 +186,7 @@ async def handle(ctx: BotContext, incoming: Incoming, *, answered_inline: bool =
     return await handle_stored(ctx, item, answered_inline=answered_inline)
 
 
-def process(ctx: BotContext, incoming: Incoming, *, answered_inline: bool = False) -> list[Outgoing]:
+def process(ctx: BotHost, incoming: Incoming, *, answered_inline: bool = False) -> list[Outgoing]:
     """`handle` without an event loop (the CLI, tests): store, handle once, return the replies."""
     try:
         (item,) = store(ctx, [incoming])
@@ -195,7 +195,7 @@ def process(ctx: BotContext, incoming: Incoming, *, answered_inline: bool = Fals
     return process_stored(ctx, item, answered_inline=answered_inline).replies
 
 
-def left_over(ctx: BotContext, *, older_than: timedelta | None, limit: int = 200) -> list[Stored]:
+def left_over(ctx: BotHost, *, older_than: timedelta | None, limit: int = 200) -> list[Stored]:
     """Stored updates nobody is handling: left by a process that died, or by a busy database."""
     before = None if older_than is None else utcnow() - older_than
     with ctx.transaction() as session:
@@ -204,7 +204,7 @@ def left_over(ctx: BotContext, *, older_than: timedelta | None, limit: int = 200
                 if r.id not in _in_hand and r.payload]
 
 
-async def resume(ctx: BotContext, *, older_than: timedelta | None = None) -> int:
+async def resume(ctx: BotHost, *, older_than: timedelta | None = None) -> int:
     """Handle what was stored but never handled, in the order it arrived; how many were handled."""
     tried: set[int] = set()
     while True:

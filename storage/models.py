@@ -412,3 +412,19 @@ class ZaloOaToken(Base):
 
     def __repr__(self) -> str:  # never the tokens
         return f"ZaloOaToken(app_id={self.app_id!r}, expires_at={self.expires_at!r})"
+
+
+class Job(Base):
+    """Work asked for in the console and done by the worker (e.g. retraining the classifier)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_kind_status", "kind", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    message: Mapped[str | None] = mapped_column(Text)

@@ -18,7 +18,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application
 
 from bot import messages, service
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.delivery import SendError
 from bot.messages import Incoming, Outgoing
 
@@ -91,7 +91,7 @@ def build_application(token: str, base_url: str | None = None) -> PtbApp:
     return builder.build()
 
 
-async def poll(ctx: BotContext, app: PtbApp, stop: asyncio.Event, timeout: int = 10, window: int = 500) -> None:
+async def poll(ctx: BotHost, app: PtbApp, stop: asyncio.Event, timeout: int = 10, window: int = 500) -> None:
     """Long polling: each batch is stored in the inbox, then confirmed (the next `offset`), then handled.
 
     An update is confirmed only once stored, so a process killed at any moment loses nothing: what
@@ -161,7 +161,7 @@ async def _answer_callback(update: Update) -> None:
         log.debug("callback answer failed", exc_info=True)
 
 
-async def _after(previous: asyncio.Task[None] | None, ctx: BotContext, item: service.Stored) -> None:
+async def _after(previous: asyncio.Task[None] | None, ctx: BotHost, item: service.Stored) -> None:
     if previous is not None:
         await asyncio.wait([previous])
     try:
@@ -201,7 +201,7 @@ class TelegramSender:
             raise SendError(f"Telegram: {exc}") from exc
 
 
-def webhook_router(ctx: BotContext, app: PtbApp, secret: str) -> APIRouter:
+def webhook_router(ctx: BotHost, app: PtbApp, secret: str) -> APIRouter:
     """POST /hooks/telegram: refuses requests without the secret token set with setWebhook.
 
     The update is stored before the answer 200; when it cannot be stored the answer is 503, and

@@ -23,8 +23,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from bot import messages, service, texts
-from bot.context import BotContext
-from bot.flow.handlers import sanitized
+from bot.context import BotHost
+from bot.flow.inputs import sanitized
 from bot.flow.prompts import short
 from bot.messages import Incoming, Outgoing
 from storage import chat, queries
@@ -40,7 +40,7 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 _CODE = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
 
-def make_router(ctx: BotContext) -> APIRouter:
+def make_router(ctx: BotHost) -> APIRouter:
     router = APIRouter()
     signer = URLSafeSerializer(ctx.settings.signing_key(), salt="doithoai-webchat")
     secure = ctx.settings.public_url.startswith("https://")
@@ -145,7 +145,7 @@ def incoming_from_body(chat_id: str, body: dict[str, Any], update_id: str | None
     return sanitized(inc)
 
 
-def _history(ctx: BotContext, chat_id: str) -> list[dict[str, Any]]:
+def _history(ctx: BotHost, chat_id: str) -> list[dict[str, Any]]:
     """The cookie's citizen's transcript, oldest first; nothing for a chat never seen."""
     with ctx.transaction() as session:
         citizen = chat.citizen_by_channel_id(session, CHANNEL, chat_id)
@@ -155,7 +155,7 @@ def _history(ctx: BotContext, chat_id: str) -> list[dict[str, Any]]:
                  "buttons": line.buttons or [], "quote": line.quote} for line in chat.transcript(session, citizen.id)]
 
 
-def _fetch_inbox(ctx: BotContext, chat_id: str, after: int) -> list[dict[str, Any]]:
+def _fetch_inbox(ctx: BotHost, chat_id: str, after: int) -> list[dict[str, Any]]:
     """Messages for this chat after `after`; fetching one is what delivers it (and keeps it in the
     transcript). An answer quotes the question it answers."""
     with ctx.transaction() as session:

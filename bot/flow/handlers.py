@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from bot import texts
 from bot.flow import commands, rating, states, transcript
+from bot.flow.inputs import sanitized
 from bot.flow.prompts import (
     OTHER_FIELD,
     clean_text,
@@ -21,13 +19,13 @@ from bot.flow.prompts import (
     prompt,
     wants_skip,
 )
+from bot.flow.remembered import Remembered
 from bot.flow.turn import Turn
 from bot.locality import match_unit
-from bot.messages import BUTTON, COMMAND, DOCUMENT, OPEN, PHOTO, TEXT, Button, Incoming
+from bot.messages import BUTTON, COMMAND, DOCUMENT, OPEN, PHOTO, TEXT, Button
 from nlp.privacy import valid_vn_phone
 from storage import chat, lookup, queries
 from storage.actions import attachments, citizens, questions, webchat
-from storage.analysis import Analysis, Analyzer
 from storage.clock import utcnow
 from storage.errors import DomainError, IntakeClosed
 from storage.models import Meeting
@@ -35,25 +33,8 @@ from storage.uploads import discard_upload
 from storage.vnformat import vn_int
 
 MAX_ATTACHMENTS = attachments.MAX_PER_QUESTION
-MAX_INPUT = 20_000
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # category Cc, less tab and line feed
 WEB = "web"
 Handler = Callable[[Turn], str]
-
-
-def sanitized(inc: Incoming) -> Incoming:
-    """What a citizen sent, storable everywhere: no lone surrogates (no UTF-8 for them), no NUL or
-    other control characters in what is kept (PostgreSQL refuses NUL), and bounded in length."""
-    def tidy(value: str | None, limit: int) -> str | None:
-        if value is None:
-            return None
-        kept = _SURROGATE.sub("\ufffd", value[:limit])
-        return _CONTROL.sub("", kept)
-
-    return replace(inc, text=tidy(inc.text, MAX_INPUT) or "", args=tidy(inc.args, 200) or "",
-                   command=tidy(inc.command, 64), data=tidy(inc.data, 64), file_name=tidy(inc.file_name, 300),
-                   update_id=tidy(inc.update_id, 64))
 
 
 def handle(turn: Turn, state: str) -> str:
@@ -340,29 +321,6 @@ def store_question(turn: Turn, field: str) -> str:
                                     when=texts.meeting_when(meeting.starts_at)),
              ((Button(texts.ASK_ANOTHER, "again"),),))
     return rating.after_done(turn, states.DONE)
-
-
-class Remembered:
-    """The analyzer, except that the text already analysed at "Gửi" is not analysed again."""
-
-    def __init__(self, inner: Analyzer, text: str, stored: dict[str, Any] | None) -> None:
-        self.inner = inner
-        self.text = text
-        self.stored = stored or {}
-
-    def analyze(self, text: str) -> Analysis:
-        s = self.stored
-        if text != self.text or "normalized" not in s:
-            return self.inner.analyze(text)
-        return Analysis(normalized=s["normalized"], search_text=s["search_text"], field=s.get("field"),
-                        confidence=s.get("confidence"), needs_review=bool(s.get("needs_review", True)),
-                        alternatives=[(str(c), float(p)) for c, p in s.get("alternatives", [])])
-
-    def find_similar(self, text: str, candidates: Sequence[tuple[Hashable, str]]) -> list[tuple[Hashable, float]]:
-        return self.inner.find_similar(text, candidates)
-
-    def search_form(self, text: str) -> str:
-        return self.inner.search_form(text)
 
 
 def on_done(turn: Turn) -> str:

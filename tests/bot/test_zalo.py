@@ -153,7 +153,7 @@ async def test_sender_turns_platform_errors_into_outbox_outcomes() -> None:
         sender = zalo.ZaloSender(zalo.ZaloClient("wrong", url), rate_per_second=100)
         with pytest.raises(SendError) as info:
             await sender.send("c1", Outgoing("a"))
-        assert "Bot Token" in info.value.reason
+        assert "Bot Token" in info.value.message
         await sender.client.aclose()
     assert emu.texts_to("c1") == ["a"]
 

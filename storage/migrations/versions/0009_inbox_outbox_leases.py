@@ -3,16 +3,16 @@
 Every update is stored before it is handled (inbound_updates replaces processed_updates); every
 reply is an outbox row; rate_slots lets several worker processes share a platform's limits.
 
-Revision ID: 0008_inbox_outbox_leases
-Revises: 0007_ratings_webchat
+Revision ID: 0009_inbox_outbox_leases
+Revises: 0008_jobs
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_inbox_outbox_leases'
-down_revision = '0007_ratings_webchat'
+revision = '0009_inbox_outbox_leases'
+down_revision = '0008_jobs'
 branch_labels = None
 depends_on = None
 
