@@ -4,20 +4,18 @@ request and writes the model file, and every process loads the new file when it 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 
 from nlp import classify
 from storage import queries
 from storage.actions import jobs
-from storage.errors import DomainError
 from storage.reach import Reach
 from storage.vnformat import vn_int
 from web.deps import ConsoleHost
 
 log = logging.getLogger("doithoai.retraining")
+# The worker looks for a retraining asked for in the console this often.
 POLL_SECONDS = 5.0
 
 
@@ -40,14 +38,3 @@ def run_pending(host: ConsoleHost) -> bool:
     with host.transaction() as session:
         jobs.finish_job(session, job_id, ok=ok, message=message)
     return True
-
-
-async def run(host: ConsoleHost, stop: asyncio.Event, every: float = POLL_SECONDS) -> None:
-    """The worker's loop: a retraining asked for in the console starts within `every` seconds."""
-    while not stop.is_set():
-        try:
-            await asyncio.to_thread(run_pending, host)
-        except DomainError as exc:
-            log.warning("retraining jobs not looked at: %s", exc.message)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
