@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from harness.factories import make_citizen, make_meeting
 from storage.actions import console as console_actions
 from storage.actions import questions
 from storage.queries.suggestions import agency_accuracy, suggest_agency
 from storage.reach import Reach
-from tests.factories import make_citizen, make_meeting
 from tests.web.conftest import Console
 from tests.web.helpers import KeywordAnalyzer, ask
 
