@@ -266,7 +266,7 @@ def run_eval(
     agency_accuracy: AgencyAccuracy | None = None,
 ) -> None:
     from nlp.classify import load_or_train
-    from nlp.duplicate_eval import evaluate_duplicates, format_duplicates
+    from nlp.duplicate_eval import default_groups_path, evaluate_duplicates, format_duplicates, load_groups
     from nlp.errors import NlpError
     from nlp.evaluate import evaluate, format_report, load_splits, plot_confusion
     from nlp.fields import load_fields
@@ -282,7 +282,11 @@ def run_eval(
         typer.echo("Lỗi: không có dữ liệu kiểm tra (test) để đánh giá.", err=True)
         raise typer.Exit(code=2)
     report = evaluate(clf, parts["test"], field_list, split_sizes={k: len(v) for k, v in parts.items()})
-    report["duplicates"] = evaluate_duplicates(distractors=[e.text for e in parts["test"]])
+    others = [e.text for e in parts["test"]]
+    report["duplicates"] = {
+        name: evaluate_duplicates(load_groups(default_groups_path(name)), distractors=others)
+        for name in ("dev", "test")
+    }
     report["agency"] = _agency_figures(agency_accuracy)
     out.mkdir(parents=True, exist_ok=True)
     png = plot_confusion(report, out / "confusion_test.png")
@@ -292,7 +296,8 @@ def run_eval(
         typer.echo(json.dumps(report, ensure_ascii=False))
         return
     typer.echo(format_report(report))
-    typer.echo(format_duplicates(report["duplicates"]))
+    for name in ("dev", "test"):
+        typer.echo(format_duplicates(report["duplicates"][name], name))
     agency = report["agency"]
     if agency and "error" not in agency:
         typer.echo(f"agency suggestion: top-1 {agency['top1']:.1%} on {agency['judged']} past assignments "
