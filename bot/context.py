@@ -35,6 +35,9 @@ class BotSettings(Protocol):
     flood_window_minutes: int
     question_join_seconds: float
     max_attachment_bytes: int
+    smtp_url: SecretStr | None
+    mail_from: str
+    email_rate_per_second: float
 
 
 class BotContext(Protocol):

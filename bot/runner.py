@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from bot import joiner
-from bot.channels import telegram, webchat, zalo
+from bot.channels import email, telegram, webchat, zalo
 from bot.context import BotContext
 from bot.delivery import DeliveryWorker, Sender
 
@@ -53,6 +53,9 @@ class Channels:
                                                       s.telegram_rate_per_chat)
         if self.zalo_client is not None:
             out["zalo"] = zalo.ZaloSender(self.zalo_client, s.zalo_rate_per_second)
+        if s.smtp_url is not None:
+            config = email.SmtpConfig.from_url(s.smtp_url.get_secret_value())
+            out["email"] = email.EmailSender(config, s.mail_from, s.email_rate_per_second)
         return out
 
     async def open(self) -> None:

@@ -224,6 +224,7 @@ def question_list(
                     "suggested_field": q.suggested_field, "confidence": q.confidence, "status": q.status,
                     "duplicate_of": q.duplicate_of.ticket if q.duplicate_of else None,
                     "agency": q.agency.name if q.agency else None, "channel": q.channel,
+                    "due_date": q.due_date.isoformat() if q.due_date else None, "urgency": q.urgency,
                     "created_at": q.created_at.isoformat(),
                 }, ensure_ascii=False))
             return
@@ -316,7 +317,7 @@ def _register_optional() -> None:
     from doithoai import nlp_commands
 
     nlp_commands.register(app, corrections=_corrections)
-    for module in ("doithoai.web_commands", "doithoai.bot_commands"):
+    for module in ("doithoai.web_commands", "doithoai.bot_commands", "doithoai.office_commands"):
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(app)
 
