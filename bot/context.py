@@ -39,6 +39,8 @@ class BotSettings(Protocol):
     mail_from: str
     email_rate_per_second: float
 
+    def signing_key(self) -> str: ...
+
 
 class BotContext(Protocol):
     @property

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 from storage import lifecycle
 from storage.actions import notify
 from storage.actions.questions import _event, _touch, family, primary_of
-from storage.errors import ForbiddenMove, InvalidInput, NotFound
+from storage.errors import ForbiddenMove, InvalidInput
+from storage.lookup import get_or_not_found
 from storage.models import Agency, Meeting, Question
 
 MAX_REASON = 2000
@@ -24,16 +25,11 @@ def hand_back(session: Session, question_id: int, *, reason: str, actor: str) ->
         raise InvalidInput("Cần ghi rõ lý do trả lại, ví dụ: không thuộc thẩm quyền.", code="reason_required")
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"Lý do trả lại dài quá {MAX_REASON} ký tự.", code="reason_too_long")
-    found = session.get(Question, question_id)
-    if found is None:
-        raise NotFound(f"Không tìm thấy câu hỏi số {question_id}.")
-    question = primary_of(session, found)
+    question = primary_of(session, get_or_not_found(session, Question, question_id))
     if question.agency_id is None or question.status not in lifecycle.HAND_BACK_FROM:
         raise ForbiddenMove(f"Câu hỏi {question.ticket} đang ở trạng thái «{lifecycle.label(question.status)}», "
                             "không thể trả lại.", code="cannot_hand_back")
-    agency = session.get(Agency, question.agency_id)
-    if agency is None:
-        raise NotFound(f"Không tìm thấy cơ quan số {question.agency_id}.")
+    agency = get_or_not_found(session, Agency, question.agency_id)
     for member in family(session, question):
         _event(session, member, "handback", agency.id, None, actor, reason)
         if member.status != lifecycle.TRIAGED:
@@ -51,13 +47,8 @@ def hand_back(session: Session, question_id: int, *, reason: str, actor: str) ->
 
 def take_up(session: Session, question_id: int, meeting_id: int, *, actor: str) -> Question:
     """Put an escalated question (and its duplicates) on a meeting of the unit that now holds it."""
-    found = session.get(Question, question_id)
-    if found is None:
-        raise NotFound(f"Không tìm thấy câu hỏi số {question_id}.")
-    question = primary_of(session, found)
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(f"Không tìm thấy hội nghị số {meeting_id}.")
+    question = primary_of(session, get_or_not_found(session, Question, question_id))
+    meeting = get_or_not_found(session, Meeting, meeting_id)
     if meeting.unit_id != question.unit_id:
         raise ForbiddenMove("Chỉ đưa được vào hội nghị của đơn vị đang giữ câu hỏi.", code="other_unit_meeting")
     if meeting.state == "closed":

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.clock import aware, utcnow
-from storage.errors import InvalidInput, NotFound
+from storage.errors import InvalidInput
+from storage.lookup import get_or_not_found
 from storage.models import OfficerChat, User
 
 CHANNELS = ("telegram", "zalo")
@@ -30,8 +31,7 @@ def start_link(session: Session, user_id: int, channel: str) -> OfficerChat:
     """A fresh code for `channel`; an earlier code of the same user and channel stops working."""
     if channel not in CHANNELS:
         raise InvalidInput("Chỉ liên kết được Telegram hoặc Zalo.", code="bad_channel")
-    if session.get(User, user_id) is None:
-        raise NotFound(f"Không tìm thấy tài khoản số {user_id}.")
+    get_or_not_found(session, User, user_id)
     row = session.scalars(select(OfficerChat).where(OfficerChat.user_id == user_id,
                                                     OfficerChat.channel == channel)).first()
     if row is None:

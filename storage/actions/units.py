@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.actions.users import check_email
-from storage.errors import InvalidInput, NotFound
+from storage.errors import InvalidInput
+from storage.lookup import get_or_not_found
 from storage.models import Agency, Unit
 
 
@@ -26,9 +27,7 @@ def create_unit(
         raise InvalidInput(f"Mã đơn vị «{code}» đã được dùng.", code="duplicate_code")
     parent = None
     if parent_id is not None:
-        parent = session.get(Unit, parent_id)
-        if parent is None:
-            raise NotFound(f"Không tìm thấy đơn vị cấp trên số {parent_id}.")
+        parent = get_or_not_found(session, Unit, parent_id)
     unit = Unit(code=code, name=name.strip(), level=level.strip(), parent_id=parent_id,
                 former_names=former_names, depth=(parent.depth + 1) if parent else 0)
     session.add(unit)
@@ -38,18 +37,10 @@ def create_unit(
     return unit
 
 
-def get_unit_by_code(session: Session, code: str) -> Unit:
-    unit = session.scalars(select(Unit).where(Unit.code == code.strip().upper())).first()
-    if unit is None:
-        raise NotFound(f"Không tìm thấy đơn vị mã «{code}».")
-    return unit
-
-
 def create_agency(session: Session, *, unit_id: int, name: str, email: str | None = None) -> Agency:
     if not name.strip():
         raise InvalidInput("Cần có tên cơ quan.")
-    if session.get(Unit, unit_id) is None:
-        raise NotFound(f"Không tìm thấy đơn vị số {unit_id}.")
+    get_or_not_found(session, Unit, unit_id)
     exists = session.scalars(select(Agency).where(Agency.unit_id == unit_id, Agency.name == name.strip())).first()
     if exists is not None:
         raise InvalidInput(f"Cơ quan «{name.strip()}» đã có trong đơn vị này.", code="duplicate_agency")
@@ -59,23 +50,9 @@ def create_agency(session: Session, *, unit_id: int, name: str, email: str | Non
     return agency
 
 
-def _unit(session: Session, unit_id: int) -> Unit:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound(f"Không tìm thấy đơn vị số {unit_id}.")
-    return unit
-
-
-def _agency(session: Session, agency_id: int) -> Agency:
-    agency = session.get(Agency, agency_id)
-    if agency is None:
-        raise NotFound(f"Không tìm thấy cơ quan số {agency_id}.")
-    return agency
-
-
 def rename_unit(session: Session, unit_id: int, name: str) -> Unit:
     """A new name; the old one is kept in `former_names` so that old documents are still found."""
-    unit = _unit(session, unit_id)
+    unit = get_or_not_found(session, Unit, unit_id)
     name = " ".join(name.split())
     if not name or len(name) > 200:
         raise InvalidInput("Tên đơn vị cần từ 1 đến 200 ký tự.", code="bad_name")
@@ -89,7 +66,7 @@ def rename_unit(session: Session, unit_id: int, name: str) -> Unit:
 
 def set_unit_active(session: Session, unit_id: int, active: bool) -> Unit:
     """A unit that no longer exists (merged, dissolved) stops taking new meetings; its history stays."""
-    unit = _unit(session, unit_id)
+    unit = get_or_not_found(session, Unit, unit_id)
     unit.active = active
     session.flush()
     return unit
@@ -97,14 +74,14 @@ def set_unit_active(session: Session, unit_id: int, active: bool) -> Unit:
 
 def set_deadline_days(session: Session, unit_id: int, days: dict[str, int]) -> Unit:
     """The unit's own working days per urgency level (levels left out use the defaults)."""
-    unit = _unit(session, unit_id)
+    unit = get_or_not_found(session, Unit, unit_id)
     unit.deadline_days = dict(days) or None
     session.flush()
     return unit
 
 
 def rename_agency(session: Session, agency_id: int, name: str) -> Agency:
-    agency = _agency(session, agency_id)
+    agency = get_or_not_found(session, Agency, agency_id)
     name = " ".join(name.split())
     if not name or len(name) > 200:
         raise InvalidInput("Tên cơ quan cần từ 1 đến 200 ký tự.", code="bad_name")
@@ -119,14 +96,14 @@ def rename_agency(session: Session, agency_id: int, name: str) -> Agency:
 
 def set_agency_active(session: Session, agency_id: int, active: bool) -> Agency:
     """An inactive agency is offered for no new assignment; what it holds stays with it."""
-    agency = _agency(session, agency_id)
+    agency = get_or_not_found(session, Agency, agency_id)
     agency.active = active
     session.flush()
     return agency
 
 
 def set_agency_email(session: Session, agency_id: int, email: str | None) -> Agency:
-    agency = _agency(session, agency_id)
+    agency = get_or_not_found(session, Agency, agency_id)
     agency.email = check_email(email)
     session.flush()
     return agency

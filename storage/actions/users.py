@@ -11,7 +11,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.errors import ForbiddenMove, InvalidInput, NotFound
+from storage.errors import ForbiddenMove, InvalidInput
+from storage.lookup import get_or_not_found
 from storage.models import Agency, Unit, User
 from storage.reach import ADMIN, AGENCY, ORGANISER, ROLES, Reach
 
@@ -82,9 +83,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def set_password(session: Session, user_id: int, password: str) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"Không tìm thấy tài khoản số {user_id}.")
+    user = get_or_not_found(session, User, user_id)
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.", code="weak_password")
     user.password_hash = _hasher.hash(password)
@@ -94,9 +93,7 @@ def set_password(session: Session, user_id: int, password: str) -> User:
 
 def set_active(session: Session, user_id: int, active: bool) -> User:
     """Lock or unlock an account; the last active admin cannot be locked (nobody could manage accounts)."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"Không tìm thấy tài khoản số {user_id}.")
+    user = get_or_not_found(session, User, user_id)
     if not active and user.active and user.role == ADMIN:
         others = session.scalar(select(func.count()).select_from(User).where(
             User.role == ADMIN, User.active.is_(True), User.id != user.id)) or 0
@@ -119,9 +116,7 @@ def check_email(value: str | None) -> str | None:
 
 
 def set_email(session: Session, user_id: int, email: str | None) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"Không tìm thấy tài khoản số {user_id}.")
+    user = get_or_not_found(session, User, user_id)
     user.email = check_email(email)
     session.flush()
     return user
@@ -129,9 +124,7 @@ def set_email(session: Session, user_id: int, email: str | None) -> User:
 
 def change_own_password(session: Session, user_id: int, current: str, new: str, repeat: str) -> User:
     """A user changes their own password: the current one is asked again."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"Không tìm thấy tài khoản số {user_id}.")
+    user = get_or_not_found(session, User, user_id)
     try:
         _hasher.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):

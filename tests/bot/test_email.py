@@ -10,7 +10,8 @@ from sqlalchemy import select
 from bot.channels.email import EmailSender, SmtpConfig, SmtpUrlError
 from bot.delivery import DeliveryWorker
 from storage import workdays
-from storage.actions import questions, units, users
+from storage.actions import questions, users
+from storage.lookup import get_unit_by_code
 from storage.models import Agency, Meeting, Outbox, Question
 from tests.bot.helpers import BotTestContext
 from tests.factories import ask
@@ -102,7 +103,7 @@ def test_smtp_urls() -> None:
 
 def test_escalation_notice_lists_receiving_organisers(ctx: BotTestContext) -> None:
     with ctx.transaction() as s:
-        province = units.get_unit_by_code(s, "HG")
+        province = get_unit_by_code(s, "HG")
         users.create_user(s, username="to.tinh", role="organiser", password=PASSWORD, unit_id=province.id,
                           email="to.tinh@example.vn")
         meeting = s.scalars(select(Meeting).where(Meeting.code == "MA")).one()

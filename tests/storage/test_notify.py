@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import inbox, lifecycle, staff_notices, workdays
+from storage import lifecycle, staff_notices, workdays
 from storage.actions import console, handover, notify, officer_chats, questions, users
 from storage.errors import ForbiddenMove, InvalidInput
 from storage.models import Outbox
+from storage.queries import inbox
 from storage.reach import Reach
 from tests.factories import World, ask, make_world
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from storage import lifecycle, workdays
 from storage.actions import attachments, questions, units, users
+from storage.actions.attachments import Upload
 from storage.models import Agency, Outbox, Question, Unit, User
 from tests.web.conftest import Console
 from tests.web.helpers import PASSWORD, ask, login, post
@@ -113,13 +114,13 @@ def test_attachments_inline_or_download_only_within_reach(console: Console, tmp_
     (tmp_path / "ngoai.txt").write_text("bí mật")
     with console.ctx.transaction() as s:
         q = ask(s, console.world.meeting_a, "Đường hư, có ảnh")
-        photo = attachments.add_attachment(s, q.id, kind="photo", file_ref=f"file:{uploads / 'anh.png'}",
-                                           file_name="anh.png", mime_type="image/png", size=len(PNG))
-        page_doc = attachments.add_attachment(s, q.id, kind="document", file_ref=f"file:{uploads / 'trang.html'}",
-                                              file_name="trang.html", mime_type="text/html")
-        outside = attachments.add_attachment(s, q.id, kind="document", file_ref=f"file:{tmp_path / 'ngoai.txt'}",
-                                             file_name="ngoai.txt")
-        remote = attachments.add_attachment(s, q.id, kind="photo", file_ref="telegram:AgADBAAD")
+        photo = attachments.add_attachment(s, q.id, Upload("photo", f"file:{uploads / 'anh.png'}", "anh.png",
+                                                           "image/png", len(PNG)))
+        page_doc = attachments.add_attachment(s, q.id, Upload("document", f"file:{uploads / 'trang.html'}",
+                                                              "trang.html", "text/html"))
+        outside = attachments.add_attachment(s, q.id, Upload("document", f"file:{tmp_path / 'ngoai.txt'}",
+                                                             "ngoai.txt"))
+        remote = attachments.add_attachment(s, q.id, Upload("photo", "telegram:AgADBAAD"))
         qid, ids = q.id, (photo.id, page_doc.id, outside.id, remote.id)
     c = console.client("org_a")
     page = c.get(f"/questions/{qid}").text

@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFound
+from storage.lookup import not_found
 from storage.models import Attachment
 from storage.reach import require_question
 from web.deps import Principal, current_user, db, get_ctx
@@ -61,7 +62,7 @@ def download(attachment_id: int, request: Request, user: Principal = Depends(cur
              session: Session = Depends(db)) -> Response:
     row = session.get(Attachment, attachment_id)
     if row is None:
-        raise NotFound(f"Không tìm thấy tệp số {attachment_id}.")
+        raise not_found(Attachment, attachment_id)
     require_question(session, row.question_id, user.reach)
     path = stored_path(Path(get_ctx(request).settings.upload_dir), row.file_ref)
     if path is None:

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storage import inbox, workdays
+from storage import workdays
+from storage.queries import inbox
 from storage.reach import AGENCY
 from web.deps import Principal, current_user, db
 from web.render import render

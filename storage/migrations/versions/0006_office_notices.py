@@ -1,15 +1,15 @@
 """office: e-mail and chat notices to users, working-day deadlines, active units and agencies
 
-Revision ID: 0005_office_notices
-Revises: 0004
+Revision ID: 0006_office_notices
+Revises: 0005_drop_question_claims
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_office_notices'
-down_revision = '0004'
+revision = '0006_office_notices'
+down_revision = '0005_drop_question_claims'
 branch_labels = None
 depends_on = None
 
