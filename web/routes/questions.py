@@ -136,7 +136,7 @@ def assign(question_id: int, request: Request, agency_id: str = Form(""), due_da
     expected = opt_int(version, "Phiên bản")
     agency, due = req_int(agency_id, "Cơ quan"), opt_date(due_date, "Hạn xử lý")
     values = {"agency_id": agency_id, "due_date": due_date, "urgency": urgency, "version": version}
-    return _do(request, session, user, question_id, "Đã giao cơ quan giải quyết; cơ quan được báo qua thư.", None,
+    return _do(request, session, user, question_id, "Đã giao cơ quan giải quyết.", None,
                lambda tx: console.assign(tx, user.reach, question_id, agency, due_date=due, urgency=urgency or None,
                                          confirm_past=confirm == "1", expected_version=expected),
                confirm=(f"/questions/{question_id}/assign", values, "Vẫn giao với hạn này"))
@@ -173,7 +173,7 @@ def absorb(question_id: int, request: Request, other: str = Form(...), confirm: 
 @router.post("/questions/{question_id}/hand-back")
 def hand_back(question_id: int, request: Request, reason: str = Form("", max_length=2000),
               user: Principal = Depends(current_user), session: Session = Depends(db)) -> Response:
-    done = "Đã trả lại câu hỏi cho Tổ giúp việc; đơn vị được báo qua thư."
+    done = "Đã trả lại câu hỏi cho Tổ giúp việc."
     response = _do(request, session, user, question_id, done, {"reason": reason},
                    lambda tx: console.hand_back(tx, user.reach, question_id, reason))
     # The question is no longer the agency's: back to the inbox rather than a page it cannot see.
