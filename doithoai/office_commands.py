@@ -10,7 +10,7 @@ from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from doithoai.context import AppContext
+from doithoai.context import Services
 from storage import queries, workdays
 from storage.actions import console as moves
 from storage.actions import notify
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
         yes: Annotated[bool, typer.Option("--yes", help="Accept a due date already past.")] = False,
     ) -> None:
         """Assign a question (and its duplicates) to an agency; its officers are notified."""
-        ctx = AppContext()
+        ctx = Services()
         try:
             with ctx.transaction() as session:
                 question = queries.get_question_by_ticket(session, ticket, Reach.admin())
@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
         """Enqueue the due-date reminders; running it twice a day sends nothing twice."""
         if not due:
             raise _fail("Chọn loại thông báo: --due (nhắc hạn xử lý).")
-        ctx = AppContext()
+        ctx = Services()
         try:
             day = parse_day(today) if today else workdays.today()
             with ctx.transaction() as session:

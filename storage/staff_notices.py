@@ -83,13 +83,17 @@ def escalated(ticket: str, from_unit: str, to_unit: str, text: str, note: str | 
     )
 
 
-def reopened(ticket: str, agency: str | None, reason: str | None) -> Notice:
+def reopened(ticket: str, agency: str | None, reason: str | None, by_citizen: bool) -> Notice:
     where = f" và trở lại {agency}" if agency else ""
-    why = f"\nÝ kiến của người dân: {_excerpt(reason)}" if reason else ""
-    return Notice(
-        subject=f"[doithoai] Người dân chưa hài lòng: câu hỏi {ticket} được mở lại",
-        body=f"Người hỏi chưa hài lòng với câu trả lời, câu hỏi mã {ticket} được mở lại{where}.{why}",
-    )
+    if by_citizen:
+        why = f"\nÝ kiến của người dân: {_excerpt(reason)}" if reason else ""
+        return Notice(
+            subject=f"[doithoai] Người dân chưa hài lòng: câu hỏi {ticket} được mở lại",
+            body=f"Người hỏi chưa hài lòng với câu trả lời, câu hỏi mã {ticket} được mở lại{where}.{why}",
+        )
+    why = f"\nLý do: {_excerpt(reason)}" if reason else ""
+    return Notice(subject=f"[doithoai] Câu hỏi {ticket} được mở lại",
+                  body=f"Tổ giúp việc mở lại câu hỏi mã {ticket}{where}.{why}")
 
 
 def handed_back(ticket: str, agency: str, reason: str) -> Notice:

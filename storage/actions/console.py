@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import lifecycle, queue, workdays
-from storage.actions import handover, notify, questions, replies
+from storage.actions import handover, notify, questions, ratings, replies
 from storage.errors import InvalidInput, OutOfReach
 from storage.lookup import get_or_not_found, not_found
 from storage.models import Agency, Outbox, Question, Reply, StatusEvent, Unit
@@ -103,6 +103,14 @@ def hand_back(session: Session, reach: Reach, question_id: int, reason: str) -> 
     """An agency officer returns an assignment to the unit ("không thuộc thẩm quyền")."""
     require_question(session, question_id, reach)
     return handover.hand_back(session, question_id, reason=reason, actor=reach.actor)
+
+
+def reopen(session: Session, reach: Reach, question_id: int, reason: str, *,
+           expected_version: int | None = None) -> Question:
+    """An organiser re-opens a resolved or unresolved question with a reason (back to its agency)."""
+    _organiser_only(reach)
+    require_question(session, question_id, reach)
+    return ratings.reopen(session, question_id, reason=reason, actor=reach.actor, expected_version=expected_version)
 
 
 def take_up(session: Session, reach: Reach, question_id: int, meeting_id: int) -> Question:

@@ -137,10 +137,11 @@ def escalated(session: Session, question: Question, *, from_unit: Unit, to_unit:
                 question_id=question.id)
 
 
-def reopened(session: Session, question: Question, *, reason: str | None, key: str) -> list[Outbox]:
-    """A citizen is not satisfied: the agency (if any) and the unit's organisers are told."""
+def reopened(session: Session, question: Question, *, reason: str | None, by_citizen: bool, key: str) -> list[Outbox]:
+    """A question is re-opened (a citizen not satisfied, or an organiser): the agency that gets it back
+    (if any) and the unit's organisers are told."""
     agency = session.get(Agency, question.agency_id) if question.agency_id else None
-    notice = staff_notices.reopened(question.ticket or "", agency.name if agency else None, reason)
+    notice = staff_notices.reopened(question.ticket or "", agency.name if agency else None, reason, by_citizen)
     addresses = (agency_addresses(session, agency.id) if agency else []) + unit_addresses(session, question.unit_id)
     return send(session, addresses, notice, key=f"reopened:{question.id}:{key}", question_id=question.id)
 

@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from bot.channels.email import EmailSender, SmtpConfig, SmtpUrlError
 from bot.delivery import DeliveryWorker
+from harness.bot import BotTestContext
+from harness.factories import ask
 from storage import workdays
 from storage.actions import questions, users
 from storage.lookup import get_unit_by_code
 from storage.models import Agency, Meeting, Outbox, Question
-from tests.bot.helpers import BotTestContext
-from tests.factories import ask
 from tests.smtp_server import free_port, smtp_server
 
 PASSWORD = "mat-khau-thu-nghiem-1"

@@ -12,21 +12,21 @@ from typer.testing import CliRunner
 
 from doithoai.cli import app
 from doithoai.config import get_settings
-from doithoai.context import AppContext
+from doithoai.context import Services
+from harness.factories import ask, make_world
 from storage import workdays
 from storage.models import Outbox, User
-from tests.factories import ask, make_world
 
 
 @pytest.fixture
-def ctx(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppContext:
+def ctx(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Services:
     monkeypatch.setenv("DOITHOAI_DATABASE_URL", sqlite_url)
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
-    return AppContext()
+    return Services()
 
 
-def test_assign_notify_and_json(ctx: AppContext) -> None:
+def test_assign_notify_and_json(ctx: Services) -> None:
     with ctx.transaction() as s:
         world = make_world(s)
         ticket = ask(s, world.meeting_a, "Đường vào ấp 3 bị hư nặng").ticket or ""

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from harness.factories import World, ask, make_world
 from storage import lifecycle, staff_notices, workdays
 from storage.actions import console, handover, notify, officer_chats, questions, users
-from storage.errors import ForbiddenMove, InvalidInput
+from storage.errors import ForbiddenMove, InvalidInput, OutOfReach
 from storage.models import Outbox
 from storage.queries import inbox
 from storage.reach import Reach
-from tests.factories import World, ask, make_world
 
 PASSWORD = "mat-khau-thu-nghiem-1"
 
@@ -189,3 +189,24 @@ def test_own_password_change_and_email(session: Session) -> None:
     with pytest.raises(InvalidInput):
         users.set_email(session, user.id, "a@b\nBcc: x@y.z")
     assert users.set_email(session, user.id, " to.x@example.vn ").email == "to.x@example.vn"
+
+
+def test_reopened_question_goes_back_to_the_agency_and_it_is_told(session: Session, world: World) -> None:
+    q = ask(session, world.meeting_a, "Đèn đường ấp 3 vẫn tắt")
+    questions.assign(session, q.id, world.agency_a.id, actor="t", due_date=workdays.today() + timedelta(days=5))
+    questions.change_status(session, q.id, lifecycle.RESOLVED, actor="can.bo.a")
+    reach = Reach.for_unit(world.district_a, actor="to.a")
+    with pytest.raises(InvalidInput):
+        console.reopen(session, reach, q.id, " ")
+    before = len(notices(session))
+    console.reopen(session, reach, q.id, "Người dân báo đèn vẫn chưa sáng")
+    assert q.status == lifecycle.ASSIGNED and q.reopen_count == 1
+    new = notices(session)[before:]
+    assert {r.chat_id for r in new} == {"phongkt.a@example.vn", "canbo.a@example.vn", "to.a@example.vn"}
+    assert all(r.text.startswith(f"[doithoai] Câu hỏi {q.ticket} được mở lại") for r in new)
+    agency = Reach.for_agency(world.agency_a)
+    section = inbox.section(session, inbox.REOPENED, agency, unit_id=None, today=workdays.today())
+    assert [i.question.id for i in section.items] == [q.id]
+    assert section.items[0].detail == "Người dân báo đèn vẫn chưa sáng"
+    with pytest.raises(OutOfReach):
+        console.reopen(session, agency, q.id, "x")

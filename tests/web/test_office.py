@@ -215,3 +215,21 @@ def test_reminder_button_emails_the_agency(console: Console) -> None:
     page = c.get(f"/questions/{qid}").text
     assert "Thông báo cho cán bộ" in page and "cb.a@example.vn" in page
     assert lifecycle.label(lifecycle.ASSIGNED) in page
+
+
+def test_organiser_reopens_a_resolved_question_with_a_reason(console: Console) -> None:
+    with console.ctx.transaction() as s:
+        q = ask(s, console.world.meeting_a, "Cống ấp 5 vẫn nghẹt")
+        questions.assign(s, q.id, console.world.agency_a.id, actor="t", due_date=workdays.today() + timedelta(days=9))
+        questions.change_status(s, q.id, lifecycle.RESOLVED, actor="agency_a")
+        qid, ticket = q.id, q.ticket
+    c = console.client("org_a")
+    page = c.get(f"/questions/{qid}").text
+    assert "Mở lại câu hỏi" in page
+    assert "Mở lại câu hỏi" not in console.client("agency_a").get(f"/questions/{qid}").text
+    r = post(c, f"/questions/{qid}/reopen", {"reason": ""})
+    assert r.status_code == 422 and "Cần ghi rõ lý do mở lại" in r.text
+    assert post(c, f"/questions/{qid}/reopen", {"reason": "Cống vẫn nghẹt sau mưa"}).status_code == 303
+    assert "Mở lại: Đã giải quyết → Đã giao cơ quan" in c.get(f"/questions/{qid}").text
+    inbox = console.client("agency_a").get("/inbox").text
+    assert ticket in inbox.split('id="reopened"')[1].split("</section>")[0]

@@ -80,6 +80,7 @@ def question_page(request: Request, session: Session, user: Principal, question_
         error=error, draft=draft or {}, confirm=confirm, staff_notices=staff_notices,
         attachments=queries.attachments_of(session, question.id), urgencies=workdays.URGENCY_LABELS,
         can_hand_back=user.is_agency and primary.status in lifecycle.HAND_BACK_FROM,
+        can_reopen=not user.is_agency and primary.status in lifecycle.REOPENABLE,
         today=workdays.today(),
     )
 
@@ -180,6 +181,14 @@ def hand_back(question_id: int, request: Request, reason: str = Form("", max_len
     if user.is_agency and response.status_code == 303:
         return redirect("/inbox")
     return response
+
+
+@router.post("/questions/{question_id}/reopen")
+def reopen(question_id: int, request: Request, reason: str = Form("", max_length=2000), version: str = Form(""),
+           user: Principal = Depends(current_user), session: Session = Depends(db)) -> Response:
+    expected = opt_int(version, "Phiên bản")
+    return _do(request, session, user, question_id, "Đã mở lại câu hỏi.", {"reopen_reason": reason},
+               lambda tx: console.reopen(tx, user.reach, question_id, reason, expected_version=expected))
 
 
 @router.post("/questions/{question_id}/take-up")
