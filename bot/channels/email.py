@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.delivery import SendError
+from bot.messages import Outgoing
 
 CHANNEL = "email"
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
@@ -88,8 +89,8 @@ class EmailSender:
         self.rate_per_second = rate_per_second
         self.rate_per_chat = 0.0
 
-    async def send(self, chat_id: str, text: str) -> None:
-        message = build_message(self.mail_from, chat_id, text)
+    async def send(self, chat_id: str, out: Outgoing) -> None:
+        message = build_message(self.mail_from, chat_id, out.text)
         await asyncio.to_thread(self._send_sync, message)
 
     def _connect(self) -> smtplib.SMTP:

@@ -12,8 +12,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import lifecycle, queue, workdays
-from storage.actions import handover, notify, questions, ratings, replies
+from storage import lifecycle, workdays
+from storage.actions import delivery, handover, notify, questions, ratings, replies
 from storage.errors import InvalidInput, OutOfReach
 from storage.lookup import get_or_not_found, not_found
 from storage.models import Agency, Outbox, Question, Reply, StatusEvent, Unit
@@ -199,7 +199,7 @@ def retry_delivery(session: Session, reach: Reach, outbox_id: int) -> Outbox:
     if row.question_id is None:
         raise not_found(Outbox, outbox_id)
     require_question(session, row.question_id, reach)
-    queue.retry_outbox(session, outbox_id)
+    delivery.retry(session, outbox_id)
     return row
 
 

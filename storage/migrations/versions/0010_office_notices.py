@@ -1,15 +1,15 @@
 """office: e-mail and chat notices to users, working-day deadlines, active units and agencies
 
-Revision ID: 0008_office_notices
-Revises: 0007_ratings_webchat
+Revision ID: 0010_office_notices
+Revises: 0009_inbox_outbox_leases
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_office_notices'
-down_revision = '0007_ratings_webchat'
+revision = '0010_office_notices'
+down_revision = '0009_inbox_outbox_leases'
 branch_labels = None
 depends_on = None
 
