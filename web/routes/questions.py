@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
+from nlp.moderation import flag as moderation_flag
 from nlp.privacy import mask_name, mask_phone
 from storage import lifecycle, notices, queries, workdays
 from storage.actions import console
@@ -17,6 +18,7 @@ from storage.actions.notify import EMAIL
 from storage.actions.questions import primary_of
 from storage.errors import DomainError, StaleVersion
 from storage.models import Question
+from storage.queries import suggestions
 from storage.reach import require_question
 from web.deps import Principal, current_user, db, get_ctx
 from web.forms import opt_date, opt_int, req_int
@@ -67,13 +69,18 @@ def question_page(request: Request, session: Session, user: Principal, question_
     deliveries = [d for d in outbox if d.user_id is None and d.channel != EMAIL]
     staff_notices = [d for d in outbox if d.user_id is not None or d.channel == EMAIL]
     alternatives: list[Any] = question.alternatives or []
-    proposals = queries.proposed_duplicates(session, user.reach, question) if question.duplicate_of_id is None else []
+    analyzer = get_ctx(request).analyzer
+    proposals = proposed(session, user, question, [m.id for m in members], analyzer)
+    agencies = queries.list_agencies(session, user.reach) if not user.is_agency else []
+    held = moderation_flag(question.original_text)
     return render(
         request, "question.html", status_code=status_code, q=question, primary=primary, members=members,
-        proposals=proposals,
+        proposals=proposals, moderation=held.reason if held is not None else None,
+        earlier=suggestions.earlier_answers(session, user.reach, primary, analyzer) if not user.is_agency else [],
+        agency_hint=suggestions.suggest_agency(session, primary, agencies) if agencies else None,
         events=queries.events_of(session, question.id), replies=queries.replies_of(session, primary.id),
         deliveries=deliveries, contact=contact(question, user), alternatives=alternatives,
-        agencies=queries.list_agencies(session, user.reach) if not user.is_agency else [],
+        agencies=agencies,
         templates=queries.list_templates(session, user.reach, primary.field),
         allowed=console.allowed_moves(user.reach, primary.status),
         reply_statuses=reply_statuses(primary.status),
@@ -83,6 +90,19 @@ def question_page(request: Request, session: Session, user: Principal, question_
         can_reopen=not user.is_agency and primary.status in lifecycle.REOPENABLE,
         today=workdays.today(),
     )
+
+
+def proposed(session: Session, user: Principal, question: Question, members: list[int],
+             analyzer: Any) -> list[tuple[Question, float]]:
+    """The duplicate proposed at intake, questions proposed as its duplicates, then the open
+    questions of the meeting most similar to it now: at most five, none already in its group."""
+    if question.duplicate_of_id is not None:
+        return []
+    out = queries.proposed_duplicates(session, user.reach, question)
+    seen = {q.id for q, _ in out} | set(members)
+    out += [(q, score) for q, score in suggestions.similar_open(session, user.reach, question, analyzer, members)
+            if q.id not in seen]
+    return out[:5]
 
 
 @router.get("/questions/{question_id}")
