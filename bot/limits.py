@@ -73,6 +73,8 @@ class SharedRateLimiter:
     later of the two; a 429 pushes the channel's next slot past the pause for every process.
     """
 
+    RETAKES = 3
+
     def __init__(self, ctx: BotHost, channel: str, per_second: float, per_chat: float) -> None:
         self.ctx = ctx
         self.channel = channel
@@ -112,10 +114,16 @@ class SharedRateLimiter:
             log.warning("could not share a %s pause of %.1f s; this process keeps it", self.channel, seconds)
 
     async def acquire(self, chat_id: str) -> None:
-        await self.local.wait_pause()
-        wait = await asyncio.to_thread(self._reserve, chat_id)
-        if wait > 0:
-            await asyncio.sleep(wait)
+        """Wait for this send's slot. A send that wakes up well after its slot (a stalled process)
+        takes a fresh one rather than leaving in a burst with the sends of the slots after it."""
+        for _ in range(self.RETAKES):
+            await self.local.wait_pause()
+            wait = await asyncio.to_thread(self._reserve, chat_id)
+            due = time.monotonic() + wait
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if time.monotonic() - due <= max(self.step, 0.02):
+                break
         await self.local.wait_pause()
 
     def sweep(self) -> None:
