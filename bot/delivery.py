@@ -243,7 +243,7 @@ class DeliveryWorker:
             with self.ctx.transaction() as session:
                 fn(session, *args)
 
-        retrying(once, attempts=10, sqlite=self.sqlite)
+        retrying(once, attempts=10, sqlite=self.sqlite, urgent=True)
 
     def _postpone(self, session: Session, outbox_id: int, seconds: float, reason: str) -> None:
         delivery.postpone(session, outbox_id, seconds, reason, worker=self.worker_id)
