@@ -11,9 +11,10 @@ from bot import texts
 from bot.flow import states
 from bot.flow.prompts import pick, prompt, short, withdraw_options
 from bot.flow.turn import Turn
-from storage import chat, lifecycle, queries
+from storage import lifecycle, queries
 from storage.actions import citizens, officer_chats, questions
 from storage.errors import DomainError
+from storage.queries import chat
 from storage.vnformat import vn_date
 
 MAX_LISTED = 20
