@@ -45,6 +45,10 @@ class ZaloEmulator:
     poll_failures: list[int] = field(default_factory=list)
     # How an idle long poll ends: "408" (HTTP 200 + error_code 408), "http408", or "empty" (`result: {}`).
     idle: str = "408"
+    # While `hold` is set no update is handed out; `parked` counts long polls waiting right now.
+    hold: bool = False
+    parked: int = 0
+    handed_out: int = 0
     calls: Counter[str] = field(default_factory=Counter)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -94,9 +98,14 @@ class ZaloEmulator:
         if self.poll_failures:
             return _error(self.poll_failures.pop(0), "Internal Server Error")
         deadline = time.monotonic() + min(float(body.get("timeout", 1)), 0.3)
-        while not self.updates and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        if self.updates:
+        self.parked += 1
+        try:
+            while (self.hold or not self.updates) and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+        finally:
+            self.parked -= 1
+        if self.updates and not self.hold:
+            self.handed_out += 1
             return JSONResponse({"ok": True, "result": self.updates.pop(0)})
         if self.idle == "empty":
             return JSONResponse({"ok": True, "result": {}})
