@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot import messages, service
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.flow import states
 from bot.messages import Incoming, Outgoing
 from storage import queries
@@ -24,7 +24,7 @@ Deliver = Callable[[str, Outgoing], Awaitable[None]]
 log = logging.getLogger("doithoai.bot")
 
 
-def due(ctx: BotContext, seconds: float) -> list[Incoming]:
+def due(ctx: BotHost, seconds: float) -> list[Incoming]:
     """A «Gửi» for each draft untouched for `seconds`; the update id makes it happen once per draft."""
     now = utcnow()
     with ctx.transaction() as session:
@@ -39,7 +39,7 @@ def due(ctx: BotContext, seconds: float) -> list[Incoming]:
         return found
 
 
-async def flush_once(ctx: BotContext, deliver: dict[str, Deliver], seconds: float) -> int:
+async def flush_once(ctx: BotHost, deliver: dict[str, Deliver], seconds: float) -> int:
     handled = 0
     for incoming in await asyncio.to_thread(due, ctx, seconds):
         send = deliver.get(incoming.channel)
@@ -54,7 +54,7 @@ async def flush_once(ctx: BotContext, deliver: dict[str, Deliver], seconds: floa
     return handled
 
 
-async def run(ctx: BotContext, deliver: dict[str, Deliver], stop: asyncio.Event) -> None:
+async def run(ctx: BotHost, deliver: dict[str, Deliver], stop: asyncio.Event) -> None:
     seconds = ctx.settings.question_join_seconds
     while not stop.is_set():
         try:

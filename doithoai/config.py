@@ -6,7 +6,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = {"changeme", "change-me", "secret", "xxx", "your-token", "<token>"}
@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     model_path: Path = Path("data/model/classifier.joblib")
     fields_path: Path | None = None
+    auto_accept: float | None = Field(default=None, ge=0.0, le=1.0)
     upload_dir: Path = Path("data/uploads")
     log_level: str = "INFO"
 
@@ -52,6 +53,7 @@ class Settings(BaseSettings):
     zalo_oa_rate_per_second: float = 10.0
     flood_max_questions: int = 10
     flood_window_minutes: int = 10
+    flood_max_per_address: int = 30
     question_join_seconds: float = 0.0
     max_attachment_bytes: int = 10 * 1024 * 1024
 

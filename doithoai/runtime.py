@@ -17,7 +17,7 @@ from bot.channels import webchat, zalo
 from bot.channels.zalo import oa_channel
 from bot.runner import Channels
 from doithoai.config import Settings
-from doithoai.context import AppContext
+from doithoai.context import Services
 from storage.errors import DomainError
 from storage.uploads import Sweep, sweep_orphans
 from web.app import create_app
@@ -43,7 +43,7 @@ def channel_problems(s: Settings) -> list[str]:
                                         _secret(s.zalo_oa_secret_key), _secret(s.zalo_oa_refresh_token))]
 
 
-def run(ctx: AppContext, host: str, port: int, only: str | None) -> None:
+def run(ctx: Services, host: str, port: int, only: str | None) -> None:
     problems = channel_problems(ctx.settings)
     if problems:
         # A clear message and exit status 2, not a traceback from deep inside a channel.
@@ -55,12 +55,12 @@ def run(ctx: AppContext, host: str, port: int, only: str | None) -> None:
     asyncio.run(serve(ctx, host, port, only))
 
 
-def console_app(ctx: AppContext, routers: Sequence[APIRouter] = ()) -> FastAPI:
+def console_app(ctx: Services, routers: Sequence[APIRouter] = ()) -> FastAPI:
     """The organiser console with the citizens' web chat (and any webhook `routers`)."""
     return create_app(ctx, routers=[webchat.make_router(ctx), *routers])
 
 
-def build_web(ctx: AppContext, channels: Channels, with_console: bool) -> FastAPI:
+def build_web(ctx: Services, channels: Channels, with_console: bool) -> FastAPI:
     """The console with the web chat, or (for `--only bot` in webhook mode) just the webhooks."""
     if with_console:
         return console_app(ctx, channels.routers)
@@ -70,12 +70,12 @@ def build_web(ctx: AppContext, channels: Channels, with_console: bool) -> FastAP
     return app
 
 
-def sweep_once(ctx: AppContext) -> Sweep:
+def sweep_once(ctx: Services) -> Sweep:
     with ctx.transaction() as session:
         return sweep_orphans(session, ctx.settings.upload_dir)
 
 
-async def sweep_uploads(ctx: AppContext, stop: asyncio.Event, every: float = SWEEP_SECONDS) -> None:
+async def sweep_uploads(ctx: Services, stop: asyncio.Event, every: float = SWEEP_SECONDS) -> None:
     """Remove uploads nothing references, once an hour while the worker runs."""
     while not stop.is_set():
         try:
@@ -86,7 +86,7 @@ async def sweep_uploads(ctx: AppContext, stop: asyncio.Event, every: float = SWE
             await asyncio.wait_for(stop.wait(), timeout=every)
 
 
-async def serve(ctx: AppContext, host: str, port: int, only: str | None) -> None:
+async def serve(ctx: Services, host: str, port: int, only: str | None) -> None:
     parts = set(PARTS) if only is None else {only}
     stop = asyncio.Event()
     channels = Channels.from_settings(ctx)

@@ -6,7 +6,7 @@ import asyncio
 
 from bot import joiner
 from bot.messages import Outgoing
-from tests.bot.helpers import BotTestContext, Citizen
+from harness.bot import BotTestContext, Citizen
 
 
 async def test_quiet_period_joins_the_pieces(ctx: BotTestContext) -> None:
@@ -46,4 +46,5 @@ async def test_web_chat_gets_the_joined_reply_in_its_inbox(ctx: BotTestContext) 
     assert await joiner.flush_once(ctx, {"web": lambda chat, out: post_to_page(ctx, chat, out)}, 0.2) == 1
     with ctx.transaction() as s:
         row = s.scalars(select(Outbox)).one()
-        assert row.chat_id == "w1" and "1. Đúng" in row.text
+        assert row.chat_id == "w1" and "Điện" in row.text
+        assert row.buttons is not None and row.buttons[0][0]["label"] == "Đúng"
