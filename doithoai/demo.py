@@ -12,7 +12,7 @@ from storage.actions import meetings, questions, replies, units
 from storage.analysis import Analyzer
 from storage.clock import utcnow
 from storage.models import Meeting, Unit
-from storage.vnformat import LOCAL_TZ
+from vntext import LOCAL_TZ
 
 UNITS = [
     ("HG", "Tỉnh Hậu Giang", "tỉnh", None),

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from storage.actions.imports import ImportRow
-from storage.vnformat import LOCAL_TZ
+from vntext import LOCAL_TZ
 
 COLUMNS = {
     "meeting_code": ("meeting_code", "meeting", "ma_hoi_nghi", "mã hội nghị"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from storage.errors import InvalidInput
-from storage.vnformat import LOCAL_TZ
+from vntext import LOCAL_TZ
 
 
 def opt_int(value: str | None, label: str) -> int | None:

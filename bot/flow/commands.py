@@ -11,7 +11,7 @@ from bot.flow.turn import Turn
 from storage import lifecycle, queries
 from storage.actions import citizens, questions
 from storage.errors import DomainError
-from storage.vnformat import vn_date
+from vntext import vn_date
 
 MAX_LISTED = 20
 

@@ -29,7 +29,7 @@ from storage.analysis import Analysis, Analyzer
 from storage.clock import utcnow
 from storage.errors import DomainError, IntakeClosed
 from storage.models import Meeting
-from storage.vnformat import vn_int
+from vntext import vn_int
 
 MAX_ATTACHMENTS = 5
 Handler = Callable[[Turn], str]

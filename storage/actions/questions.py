@@ -8,15 +8,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage import lifecycle, notices
+from storage import lifecycle
 from storage.actions.outbox import notify_askers
 from storage.analysis import Analyzer, PlainAnalyzer
 from storage.clock import aware, utcnow
 from storage.errors import ForbiddenMove, IntakeClosed, InvalidInput, NotFound, StaleVersion
 from storage.models import Agency, Meeting, Question, StatusEvent, Unit
+from vntext import notices
 
 MAX_TEXT = 10_000
 OPEN_MEETING_STATES = ("open",)
+
+# A change to one of these statuses is told to every asker of the group.
+NOTIFY_STATUSES = frozenset({lifecycle.IN_PROGRESS, lifecycle.RESOLVED, lifecycle.UNRESOLVED, lifecycle.ASSIGNED})
 
 
 def _event(
@@ -222,8 +226,8 @@ def _apply_status(
             member.status = new
             member.status_note = note
             _touch(member)
-    if notify and new in notices.NOTIFY_STATUSES:
-        texts = {m.id: notices.status_changed(m.ticket or "", new, note) for m in members}
+    if notify and new in NOTIFY_STATUSES:
+        texts = {m.id: notices.status_changed(m.ticket or "", lifecycle.label(new), note) for m in members}
         notify_askers(session, members, texts, key=f"status:{primary.id}:{new}:{primary.version}")
 
 

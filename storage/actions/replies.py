@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from storage import lifecycle, notices
+from storage import lifecycle
 from storage.actions.outbox import notify_askers
 from storage.actions.questions import _apply_status, _check_version, _get, _touch, family, primary_of
 from storage.errors import InvalidInput
 from storage.models import Reply, ReplyQuestion, StatusEvent
+from vntext import notices
 
 
 def reply(
@@ -41,7 +42,7 @@ def reply(
             StatusEvent(question_id=member.id, kind="reply", to_value=str(row.id), actor=author, note=body[:200])
         )
         _touch(member)
-    texts = {m.id: notices.answered(m.ticket or "", body, status) for m in members}
+    texts = {m.id: notices.answered(m.ticket or "", body, lifecycle.label(status) if status else None) for m in members}
     notify_askers(session, members, texts, key=f"reply:{row.id}", reply_id=row.id)
     session.flush()
     return row

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storage import queries
 from storage.actions import agenda
-from web import exports
+from vntext import LOCAL_TZ
+from web import exports, officialdoc
 from web.deps import Principal, db, get_ctx, organiser
 from web.forms import req_int
 from web.render import fields_of, flash, redirect, render
@@ -65,7 +68,8 @@ def conclusion_docx(meeting_id: int, request: Request, user: Principal = Depends
     meeting = queries.get_meeting(session, meeting_id, user.reach)
     items = queries.conclusion_items(session, meeting_id, user.reach)
     labels = {f.code: f.label for f in fields_of(request)}
-    data = exports.conclusion_docx(meeting, items, labels)
+    data = exports.conclusion_docx(meeting, items, labels, officialdoc.letterhead_of(meeting.unit),
+                                   datetime.now(LOCAL_TZ).date())
     return exports.download(data, f"thong-bao-ket-luan-{meeting.code}.docx", exports.DOCX)
 
 

@@ -20,7 +20,7 @@ from storage.actions import api_keys, questions
 from storage.errors import DomainError
 from storage.models import Question, Unit, User
 from storage.reach import Reach
-from storage.vnformat import LOCAL_TZ
+from vntext import LOCAL_TZ
 from web.deps import db, get_ctx, principal_from
 from web.render import fields_of
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage import queries
 from storage.actions import console
-from storage.vnformat import LOCAL_TZ
+from vntext import LOCAL_TZ
 from web.deps import Principal, current_user, db, get_ctx
 from web.render import flash, redirect, render
 from web.security import csrf_protect
