@@ -1,4 +1,4 @@
-"""CLI commands for a unit's official documents: `doithoai unit letterhead`."""
+"""CLI commands for what a unit publishes: `doithoai publish MEETING_CODE` and `doithoai unit letterhead`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import typer
 from rich.console import Console
 
 from doithoai.context import AppContext
-from storage import queries
-from storage.actions import letterhead
+from storage import lookup
+from storage.actions import letterhead, publication
 from storage.errors import DomainError
 from storage.reach import Reach
+from vntext import vn_int
 
 __all__ = ["register"]
 
@@ -24,7 +25,22 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def register(unit_app: typer.Typer) -> None:
+def register(app: typer.Typer, unit_app: typer.Typer) -> None:
+    @app.command("publish")
+    def publish(meeting_code: Annotated[str, typer.Argument(help="The meeting's code, e.g. HA2026.")]) -> None:
+        """Publish a meeting's answers on its public page /cong-khai/CODE (and in Open311 without a key)."""
+        ctx = AppContext()
+        try:
+            with ctx.transaction() as session:
+                meeting = lookup.get_meeting_by_code(session, meeting_code)
+                result = publication.publish_meeting(session, Reach.admin(actor="cli"), meeting.id)
+        except DomainError as exc:
+            raise _fail(exc.message) from None
+        console.print(f"Đã công khai {vn_int(result.groups)} nội dung ({vn_int(result.questions)} câu hỏi) của "
+                      f"hội nghị {meeting_code}: {ctx.settings.public_url}/cong-khai/{meeting_code}")
+        if result.without_answer:
+            console.print(f"Còn {vn_int(result.without_answer)} nội dung chưa có trả lời nên chưa công khai.")
+
     @unit_app.command("letterhead")
     def unit_letterhead(
         code: Annotated[str, typer.Argument(help="The unit's code.")],
@@ -48,9 +64,7 @@ def register(unit_app: typer.Typer) -> None:
         ctx = AppContext()
         try:
             with ctx.transaction() as session:
-                unit = queries.get_unit_by_code(session, code)
-                if unit is None:
-                    raise _fail(f"Không tìm thấy đơn vị «{code}».")
+                unit = lookup.get_unit_by_code(session, code)
                 letterhead.set_letterhead(session, Reach.admin(actor="cli"), unit.id,
                                           {k: v for k, v in given.items() if v is not None})
                 console.print(f"Đã lưu thể thức văn bản của {unit.name}.")

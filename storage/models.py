@@ -161,8 +161,6 @@ class Question(Base):
     # When its answer was published on the meeting's public page (and in Open311 without a key).
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_until: Mapped[datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

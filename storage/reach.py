@@ -7,18 +7,22 @@ from dataclasses import dataclass
 from sqlalchemy import Select, exists, false, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.errors import NotFound, OutOfReach
+from storage.errors import OutOfReach
+from storage.lookup import first_or_not_found, get_or_not_found
 from storage.models import Agency, Meeting, Question, Unit
 
 ADMIN = "admin"
 ORGANISER = "organiser"
 AGENCY = "agency"
 ROLES: tuple[str, ...] = (ADMIN, ORGANISER, AGENCY)
+# Anyone, without an account: only what organisers published.
+PUBLIC = "public"
 
 
 @dataclass(frozen=True)
 class Reach:
-    """admin: everything; organiser: a unit and the units below; agency: its assignments."""
+    """admin: everything; organiser: a unit and the units below; agency: its assignments; public: the
+    published questions."""
 
     role: str
     unit_path: str | None = None
@@ -28,6 +32,10 @@ class Reach:
     @classmethod
     def admin(cls, actor: str = "admin") -> Reach:
         return cls(role=ADMIN, actor=actor)
+
+    @classmethod
+    def public(cls) -> Reach:
+        return cls(role=PUBLIC, actor="public")
 
     @classmethod
     def for_unit(cls, unit: Unit, actor: str = "organiser") -> Reach:
@@ -58,6 +66,8 @@ def scope_questions(stmt: Select[Question], reach: Reach) -> Select[Question]:
         return stmt
     if reach.role == AGENCY:
         return stmt.where(Question.agency_id == (reach.agency_id or -1))
+    if reach.role == PUBLIC:
+        return stmt.where(Question.published_at.is_not(None))
     if reach.unit_path is None:
         return stmt.where(false())
     # A question belongs to its current unit; its meeting's unit keeps seeing it after escalation.
@@ -74,6 +84,8 @@ def scope_meetings(stmt: Select[Meeting], reach: Reach) -> Select[Meeting]:
         return stmt.where(
             exists().where(Question.meeting_id == Meeting.id, Question.agency_id == (reach.agency_id or -1))
         )
+    if reach.role == PUBLIC:
+        return stmt.where(exists().where(Question.meeting_id == Meeting.id, Question.published_at.is_not(None)))
     if reach.unit_path is None:
         return stmt.where(false())
     return stmt.where(Meeting.unit_id.in_(select(Unit.id).where(Unit.path.startswith(reach.unit_path))))
@@ -82,16 +94,17 @@ def scope_meetings(stmt: Select[Meeting], reach: Reach) -> Select[Meeting]:
 def require_question(session: Session, question_id: int, reach: Reach) -> Question:
     """The question if the caller may see it; NotFound otherwise (no hint that it exists)."""
     stmt = scope_questions(select(Question).where(Question.id == question_id), reach)
-    question = session.scalars(stmt).first()
-    if question is None:
-        raise NotFound(f"Không tìm thấy câu hỏi số {question_id}.")
-    return question
+    return first_or_not_found(session, stmt, Question, question_id)
+
+
+def require_meeting(session: Session, meeting_id: int, reach: Reach) -> Meeting:
+    """The meeting if the caller may see it; NotFound otherwise."""
+    return first_or_not_found(session, scope_meetings(select(Meeting).where(Meeting.id == meeting_id), reach),
+                              Meeting, meeting_id)
 
 
 def require_unit(session: Session, unit_id: int, reach: Reach) -> Unit:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound(f"Không tìm thấy đơn vị số {unit_id}.")
+    unit = get_or_not_found(session, Unit, unit_id)
     if not reach.covers_unit(unit):
         raise OutOfReach(f"Đơn vị «{unit.name}» nằm ngoài phạm vi của anh/chị.")
     return unit

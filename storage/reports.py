@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from storage import lifecycle
 from storage.clock import aware
+from storage.db import is_postgres
 from storage.models import Agency, Meeting, Question, Unit
 from vntext import LOCAL_TZ, ratio
 
@@ -153,7 +154,7 @@ def _period(start: datetime | None, end: datetime | None) -> list[Any]:
 
 
 def _postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+    return is_postgres(session)
 
 
 def _count_if(cond: Any) -> Any:

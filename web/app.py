@@ -1,13 +1,13 @@
-"""The FastAPI application: organiser console, Open311 API and (when present) the web chat."""
+"""The FastAPI application: organiser console and Open311 API; the host adds its own routers (the web chat)."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -18,8 +18,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from storage.errors import DomainError, OutOfReach
 from web.deps import Context, Forbidden, LoginRequired
 from web.render import render
-from web.routes import admin, agenda, auth, classifier, meetings, open311, overdue, questions, queue, reports
-from web.security import LoginLimiter, secret_key
+from web.routes import (
+    admin,
+    agenda,
+    auth,
+    classifier,
+    meetings,
+    open311,
+    overdue,
+    public,
+    questions,
+    queue,
+    reports,
+)
+from web.security import LoginLimiter
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 SESSION_HOURS = 12
@@ -83,7 +95,7 @@ def _install_handlers(app: FastAPI) -> None:
         return _error(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)), "http_error")
 
 
-def create_app(ctx: Context) -> FastAPI:
+def create_app(ctx: Context, routers: Sequence[APIRouter] = ()) -> FastAPI:
     app = FastAPI(
         title="doithoai API",
         description="Open311 GeoReport v2 API of doithoai: questions of citizens to dialogue meetings.",
@@ -94,7 +106,7 @@ def create_app(ctx: Context) -> FastAPI:
     settings: Any = ctx.settings
     public_url = str(getattr(settings, "public_url", "") or "")
     app.add_middleware(
-        SessionMiddleware, secret_key=secret_key(settings), session_cookie="doithoai_session",
+        SessionMiddleware, secret_key=settings.signing_key(), session_cookie="doithoai_session",
         max_age=SESSION_HOURS * 3600, same_site="lax", https_only=public_url.startswith("https://"),
     )
     # The web chat accepts attachments up to max_attachment_bytes; everything else stays small.
@@ -102,17 +114,13 @@ def create_app(ctx: Context) -> FastAPI:
     app.add_middleware(BodyLimit, limit=max(MAX_BODY_BYTES, attachments + 64 * 1024))
     _install_handlers(app)
     app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
-    for module in (auth, meetings, queue, questions, agenda, overdue, reports, classifier, admin):
+    for module in (auth, meetings, queue, questions, agenda, overdue, reports, classifier, admin, public):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(open311.router)
-    # The web chat is the citizen side and lives in the bot package; it is optional here.
-    if importlib.util.find_spec("bot.channels.webchat") is not None:
-        webchat = importlib.import_module("bot.channels.webchat")
-        app.include_router(webchat.make_router(ctx))
+    for router in routers:
+        app.include_router(router)
     return app
 
 
-def _static_dir() -> Any:
-    from pathlib import Path
-
+def _static_dir() -> Path:
     return Path(__file__).with_name("static")

@@ -8,12 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import lifecycle
-from storage.actions.agenda import require_meeting
 from storage.actions.questions import _check_version, _event, _touch, family, primary_of
 from storage.clock import utcnow
 from storage.errors import InvalidInput, OutOfReach
 from storage.models import Question, ReplyQuestion
-from storage.reach import AGENCY, Reach, require_question
+from storage.reach import AGENCY, Reach, require_meeting, require_question
 
 MAX_SUMMARY = 500
 

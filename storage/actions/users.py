@@ -10,7 +10,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.errors import InvalidInput, NotFound
+from storage.errors import InvalidInput
+from storage.lookup import get_or_not_found
 from storage.models import Agency, Unit, User
 from storage.reach import ADMIN, AGENCY, ORGANISER, ROLES, Reach
 
@@ -77,9 +78,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def set_password(session: Session, user_id: int, password: str) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"Không tìm thấy tài khoản số {user_id}.")
+    user = get_or_not_found(session, User, user_id)
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.", code="weak_password")
     user.password_hash = _hasher.hash(password)
@@ -88,9 +87,7 @@ def set_password(session: Session, user_id: int, password: str) -> User:
 
 
 def set_active(session: Session, user_id: int, active: bool) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"Không tìm thấy tài khoản số {user_id}.")
+    user = get_or_not_found(session, User, user_id)
     user.active = active
     session.flush()
     return user

@@ -65,6 +65,9 @@ def test_units_meetings_import_reply_report(cli: CliRunner, tmp_path: Path) -> N
     assert district["questions"] == 2 and district["resolved"] == 1 and district["in_progress"] == 1
     assert district["resolved_rate"] == 0.5 and district["groups"] == 2
     assert report["fields"]["total"]["questions"] == report["months"]["total"]["questions"] == 2
+    published = run(cli, "publish", code)
+    assert "Đã công khai 1 nội dung (1 câu hỏi)" in published and "Còn 1 nội dung chưa có trả lời" in published
+    assert cli.invoke(app, ["publish", "KHONGCO"]).exit_code == 1
     table = run(cli, "report")
     assert "1.234" in table and "50,00%" in table
     for title in ("Theo cấp", "Theo lĩnh vực", "Theo cơ quan giải quyết", "Theo thời gian"):

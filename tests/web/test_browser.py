@@ -16,12 +16,12 @@ import uvicorn
 from sqlalchemy import select
 
 from doithoai.demo import load_demo
+from doithoai.runtime import console_app
 from storage.actions import users
-from storage.actions.units import get_unit_by_code
 from storage.db import make_engine, make_sessionmaker
+from storage.lookup import get_unit_by_code
 from storage.models import Outbox, Question, StatusEvent
 from tests.web.helpers import PASSWORD, ConsoleContext, console_settings
-from web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -52,7 +52,7 @@ def server(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, ConsoleContex
         load_demo(s, ctx.analyzer)
         users.create_user(s, username="huyen.ph", role="organiser", password=PASSWORD,
                           unit_id=get_unit_by_code(s, "HG-PH").id, full_name="Tổ giúp việc Huyện ủy Phụng Hiệp")
-    config = uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(console_app(ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

@@ -9,7 +9,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storage import queries
-from storage.actions import agenda
+from storage.actions import agenda, publication
+from storage.reach import require_meeting
 from vntext import LOCAL_TZ
 from web import exports, officialdoc
 from web.deps import Principal, db, get_ctx, organiser
@@ -23,7 +24,7 @@ router = APIRouter(dependencies=[Depends(csrf_protect)])
 @router.get("/meetings/{meeting_id}/agenda")
 def agenda_page(meeting_id: int, request: Request, mode: str = "", user: Principal = Depends(organiser),
                 session: Session = Depends(db)) -> Response:
-    meeting = queries.get_meeting(session, meeting_id, user.reach)
+    meeting = require_meeting(session, meeting_id, user.reach)
     items = queries.agenda_of(session, meeting_id, user.reach)
     return render(request, "agenda.html", meeting=meeting, items=items, projector=mode == "projector")
 
@@ -57,7 +58,7 @@ def remove(item_id: int, request: Request, meeting_id: str = Form(...),
 @router.get("/meetings/{meeting_id}/conclusion")
 def conclusion(meeting_id: int, request: Request, user: Principal = Depends(organiser),
                session: Session = Depends(db)) -> Response:
-    meeting = queries.get_meeting(session, meeting_id, user.reach)
+    meeting = require_meeting(session, meeting_id, user.reach)
     items = queries.conclusion_items(session, meeting_id, user.reach)
     return render(request, "conclusion.html", meeting=meeting, items=items)
 
@@ -65,7 +66,7 @@ def conclusion(meeting_id: int, request: Request, user: Principal = Depends(orga
 @router.get("/meetings/{meeting_id}/conclusion.docx")
 def conclusion_docx(meeting_id: int, request: Request, user: Principal = Depends(organiser),
                     session: Session = Depends(db)) -> Response:
-    meeting = queries.get_meeting(session, meeting_id, user.reach)
+    meeting = require_meeting(session, meeting_id, user.reach)
     items = queries.conclusion_items(session, meeting_id, user.reach)
     labels = {f.code: f.label for f in fields_of(request)}
     data = exports.conclusion_docx(meeting, items, labels, officialdoc.letterhead_of(meeting.unit),
@@ -80,5 +81,16 @@ def conclusion_send(meeting_id: int, request: Request, user: Principal = Depends
     message = f"Đã gửi trả lời đến {result.sent} người hỏi."
     if result.without_answer:
         message += f" Còn {result.without_answer} câu hỏi chưa có trả lời nên chưa gửi."
+    flash(request, message)
+    return redirect(f"/meetings/{meeting_id}/conclusion")
+
+
+@router.post("/meetings/{meeting_id}/publish")
+def publish(meeting_id: int, request: Request, user: Principal = Depends(organiser)) -> Response:
+    with get_ctx(request).transaction() as tx:
+        result = publication.publish_meeting(tx, user.reach, meeting_id)
+    message = f"Đã công khai {result.groups} nội dung ({result.questions} câu hỏi) trên trang công khai."
+    if result.without_answer:
+        message += f" Còn {result.without_answer} nội dung chưa có trả lời nên chưa công khai."
     flash(request, message)
     return redirect(f"/meetings/{meeting_id}/conclusion")

@@ -1,7 +1,7 @@
 """Open311 GeoReport v2: fields as services, questions as service requests, in JSON and XML.
 
-Reading requests needs a console session or an API key (citizens' questions are not public);
-each caller sees only what its reach covers. Posting needs an API key.
+Reading requests without an API key or a console session gives exactly the published requests (the
+answers on /cong-khai/); with one, each caller sees what its reach covers. Posting needs an API key.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from nlp.privacy import mask_text
-from storage import lifecycle, queries
+from storage import lifecycle, lookup, queries
 from storage.actions import api_keys, questions
+from storage.clock import LOCAL_TZ, parse_datetime
 from storage.errors import DomainError
 from storage.models import Question, Unit, User
 from storage.reach import Reach
-from vntext import LOCAL_TZ
 from web.deps import db, get_ctx, principal_from
 from web.render import fields_of
 
@@ -71,7 +71,8 @@ def _reach(request: Request, session: Session, api_key: str | None) -> Reach:
     uid = request.session.get("uid")
     user = session.get(User, uid) if isinstance(uid, int) else None
     if user is None or not user.active or request.session.get("pw") != user.password_hash[-16:]:
-        raise ApiError(401, "Cần khóa API (api_key) hoặc phiên đăng nhập của trang quản trị.")
+        # Without a key or a console session: the answers organisers published, as on /cong-khai/.
+        return Reach.public()
     return principal_from(session, user).reach
 
 
@@ -100,10 +101,9 @@ def _when(value: str | None, name: str) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_datetime(value)
     except ValueError:
         raise ApiError(400, f"{name} phải theo chuẩn ISO 8601, ví dụ 2026-11-24T08:00:00+07:00.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
 
 
 @router.get("/services.{fmt}", summary="Fields (lĩnh vực) as Open311 services")
@@ -170,7 +170,7 @@ def post_request(
         reach = _reach(request, session, api_key)
         if service_code and service_code not in labels:
             raise ApiError(400, f"service_code «{service_code}» không có trong danh sách dịch vụ.")
-        meeting = queries.get_meeting_by_code(session, meeting_code) if meeting_code else None
+        meeting = lookup.find_meeting_by_code(session, meeting_code) if meeting_code else None
         if meeting is None or not reach.covers_unit(meeting.unit):
             raise ApiError(400, "Cần attribute[meeting_code] là mã một hội nghị đang nhận câu hỏi trong phạm vi "
                                 "của khóa API.")

@@ -1,15 +1,15 @@
 """documents and publication: units' letterhead and signer, questions' summary and published time
 
-Revision ID: 0005_documents_publication
-Revises: 0004
+Revision ID: 0006_documents_publication
+Revises: 0005_drop_question_claims
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_documents_publication'
-down_revision = '0004'
+revision = '0006_documents_publication'
+down_revision = '0005_drop_question_claims'
 branch_labels = None
 depends_on = None
 
