@@ -26,11 +26,19 @@ class BotSettings(Protocol):
     zalo_base_url: str
     zalo_webhook_url: str | None
     zalo_webhook_secret: SecretStr | None
+    zalo_oa_app_id: str | None
+    zalo_oa_app_secret: SecretStr | None
+    zalo_oa_secret_key: SecretStr | None
+    zalo_oa_refresh_token: SecretStr | None
+    zalo_oa_access_token: SecretStr | None
+    zalo_oa_api_url: str
+    zalo_oa_oauth_url: str
     outbox_max_attempts: int
     outbox_poll_seconds: float
     telegram_rate_per_second: float
     telegram_rate_per_chat: float
     zalo_rate_per_second: float
+    zalo_oa_rate_per_second: float
     flood_max_questions: int
     flood_window_minutes: int
     question_join_seconds: float

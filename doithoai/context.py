@@ -31,7 +31,7 @@ class AppContext:
     def analyzer(self) -> Analyzer:
         from doithoai.wiring import NlpAnalyzer
 
-        return NlpAnalyzer(self.settings.model_path, self.settings.fields_path)
+        return NlpAnalyzer(self.settings.model_path, self.settings.fields_path, self.settings.auto_accept)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

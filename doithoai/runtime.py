@@ -11,9 +11,12 @@ from collections.abc import Sequence
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from pydantic import SecretStr
 
-from bot.channels import webchat
+from bot.channels import webchat, zalo
+from bot.channels.zalo import oa_channel
 from bot.runner import Channels
+from doithoai.config import Settings
 from doithoai.context import AppContext
 from storage.errors import DomainError
 from storage.uploads import Sweep, sweep_orphans
@@ -29,7 +32,23 @@ SWEEP_SECONDS = 3600.0
 SWITCH_INTERVAL_SECONDS = 0.0005
 
 
+def _secret(value: SecretStr | None) -> str | None:
+    return None if value is None else value.get_secret_value()
+
+
+def channel_problems(s: Settings) -> list[str]:
+    """Settings that would make a channel fail at start, checked before anything starts."""
+    return [*zalo.config_problems(_secret(s.zalo_token), s.zalo_webhook_url, _secret(s.zalo_webhook_secret)),
+            *oa_channel.config_problems(s.zalo_oa_app_id, _secret(s.zalo_oa_app_secret),
+                                        _secret(s.zalo_oa_secret_key), _secret(s.zalo_oa_refresh_token))]
+
+
 def run(ctx: AppContext, host: str, port: int, only: str | None) -> None:
+    problems = channel_problems(ctx.settings)
+    if problems:
+        # A clear message and exit status 2, not a traceback from deep inside a channel.
+        print("Lỗi cấu hình / configuration error:", *(f"- {p}" for p in problems), sep="\n", file=sys.stderr)
+        raise SystemExit(2)
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     logging.basicConfig(level=ctx.settings.log_level.upper(), force=True,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")

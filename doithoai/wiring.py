@@ -5,23 +5,22 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 
-from nlp import classify, duplicates
-
-# The functions, not the module: `nlp/__init__` rebinds the name `nlp.normalize` to the function.
-from nlp.normalize import normalize, strip_diacritics
+from nlp import classify, normalize, similar, strip_diacritics
 from storage.analysis import Analysis
 
 
 class NlpAnalyzer:
-    """Normalise, classify and find similar questions with the trained model."""
+    """Normalise, classify and find similar questions with the trained model. `auto_accept`
+    (setting DOITHOAI_AUTO_ACCEPT) overrides the threshold the model chose on its dev split."""
 
-    def __init__(self, model_path: Path, fields_path: Path | None = None) -> None:
+    def __init__(self, model_path: Path, fields_path: Path | None = None, auto_accept: float | None = None) -> None:
         self.classifier = classify.load_or_train(model_path, fields_path=fields_path)
+        self.auto_accept = auto_accept
 
     def analyze(self, text: str) -> Analysis:
         normalized = normalize(text)
         # `predict` would normalise the text a second time.
-        prediction = self.classifier.predict_normalized([normalized])[0]
+        prediction = self.classifier.predict_normalized([normalized], self.auto_accept)[0]
         return Analysis(
             normalized=normalized,
             search_text=strip_diacritics(normalized),
@@ -34,7 +33,7 @@ class NlpAnalyzer:
     def find_similar(
         self, text: str, candidates: Sequence[tuple[Hashable, str]]
     ) -> list[tuple[Hashable, float]]:
-        return duplicates.find_similar(text, candidates)
+        return similar.find_similar(text, candidates)
 
     def search_form(self, text: str) -> str:
         return strip_diacritics(normalize(text))

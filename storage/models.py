@@ -327,3 +327,24 @@ class AgendaItem(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     question: Mapped[Question] = relationship()
+
+
+class ZaloOaToken(Base):
+    """The Zalo Official Account's access and refresh tokens; Zalo rotates both at each refresh.
+
+    `seed_fingerprint` is a hash of the configured refresh token these descend from: configuring a new
+    one (after the OA was authorised again) replaces the stored pair, an unchanged setting never does.
+    """
+
+    __tablename__ = "zalo_oa_tokens"
+
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column()
+    seed_fingerprint: Mapped[str] = mapped_column(String(64))
+    refreshed_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:  # never the tokens
+        return f"ZaloOaToken(app_id={self.app_id!r}, expires_at={self.expires_at!r})"

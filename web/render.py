@@ -20,7 +20,8 @@ from web.security import csrf_token
 TEMPLATES = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATES))
 
-CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "web": "Web", "api": "API", "import": "Nhập từ tệp"}
+CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "zalo_oa": "Zalo OA", "web": "Web", "api": "API",
+                  "import": "Nhập từ tệp"}
 # Console pages load only their own scripts; inline styles are allowed for the QR codes' SVG.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "

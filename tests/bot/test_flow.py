@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from bot import texts
 from bot.flow import states
+from harness.bot import BotTestContext, Citizen
 from storage import queries
 from storage.models import Citizen as CitizenRow
 from storage.models import Conversation, Question
-from tests.bot.helpers import BotTestContext, Citizen
 
 TICKET = re.compile(r"HG-\d{4}-\d{6}")
 
@@ -87,7 +87,7 @@ def test_numbered_choices_work_without_buttons(ctx: BotTestContext) -> None:
 
 
 def test_state_survives_a_new_process(ctx: BotTestContext, world_url: str) -> None:
-    from tests.bot.helpers import make_context
+    from harness.bot import make_context
 
     c = Citizen(ctx, "4")
     c.say("/start m_MA")

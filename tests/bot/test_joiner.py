@@ -6,7 +6,7 @@ import asyncio
 
 from bot import joiner
 from bot.messages import Outgoing
-from tests.bot.helpers import BotTestContext, Citizen
+from harness.bot import BotTestContext, Citizen
 
 
 async def test_quiet_period_joins_the_pieces(ctx: BotTestContext) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot import telegram_harness as h
+from harness import telegram as h
 
 pytestmark = pytest.mark.e2e
 

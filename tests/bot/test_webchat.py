@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.channels.webchat import COOKIE, make_router
+from harness.bot import BotTestContext
 from storage.actions import replies
 from storage.models import Attachment, Outbox, Question
-from tests.bot.helpers import BotTestContext
 
 
 def client_for(ctx: BotTestContext) -> TestClient:

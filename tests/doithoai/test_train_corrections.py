@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from doithoai.cli import app
 from doithoai.config import get_settings
 from doithoai.context import AppContext
+from harness.factories import make_world
 from storage.actions import questions
 from storage.analysis import PlainAnalyzer
-from tests.factories import make_world
 
 
 def test_train_with_corrections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

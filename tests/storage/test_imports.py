@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from harness.factories import make_world
 from storage import lifecycle
 from storage.actions.imports import ImportRow, import_rows
 from storage.models import Question
-from tests.factories import make_world
 
 
 def test_bad_rows_reported_good_rows_kept(session: Session) -> None:

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from harness.factories import ask, make_meeting, make_world
 from storage import lifecycle, reports
 from storage.actions import meetings, questions, replies
 from storage.clock import utcnow
 from storage.models import Question, Unit
-from tests.factories import ask, make_meeting, make_world
 from tests.storage.report_reference import as_plain, reference
 from vntext import LOCAL_TZ
 

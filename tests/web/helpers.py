@@ -14,11 +14,11 @@ from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from doithoai.config import Settings
+from harness.factories import make_citizen
 from storage.actions import questions
 from storage.analysis import Analysis, PlainAnalyzer, fold
 from storage.db import session_scope
 from storage.models import Citizen, Meeting, Question
-from tests.factories import make_citizen
 
 PASSWORD = "mat-khau-thu-nghiem-1"
 KEYWORDS = {"duong": "giao_thong", "cau": "giao_thong", "dien": "dien", "nuoc": "nuoc_sach", "dat": "dat_dai",

@@ -22,7 +22,7 @@ def env(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str
 
 def test_user_and_api_key_commands(env: str) -> None:
     from doithoai.context import AppContext
-    from tests.factories import make_world
+    from harness.factories import make_world
 
     ctx = AppContext()
     with ctx.transaction() as s:
@@ -68,8 +68,8 @@ def test_demo_users_once(env: str, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_user_password_resets_and_logs_in(env: str) -> None:
     from doithoai.context import AppContext
+    from harness.factories import make_world
     from storage.actions import users
-    from tests.factories import make_world
 
     ctx = AppContext()
     with ctx.transaction() as s:

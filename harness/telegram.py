@@ -24,9 +24,9 @@ from urllib.parse import parse_qs
 import httpx
 from fastapi import FastAPI, Request, Response
 
-from tests.bot.servers import free_port, serve_app
+from harness.servers import free_port, serve_app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / "tests" / ".tools"
 PACKAGE = TOOLS / "node_modules" / "telegram-test-api"
 TOKEN = "123456:TEST-token-doithoai"
