@@ -11,7 +11,6 @@ from storage import lifecycle, queries, reports
 from storage.actions import questions, replies
 from storage.queries import QueueFilter
 from storage.reach import Reach
-from vntext import LOCAL_TZ
 from tests.web.helpers import ask
 from vntext import LOCAL_TZ
 
