@@ -1,15 +1,15 @@
 """documents and publication: units' letterhead and signer, questions' summary and published time
 
-Revision ID: 0006_documents_publication
-Revises: 0005_drop_question_claims
+Revision ID: 0007_documents_publication
+Revises: 0006_zalo_oa_tokens
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_documents_publication'
-down_revision = '0005_drop_question_claims'
+revision = '0007_documents_publication'
+down_revision = '0006_zalo_oa_tokens'
 branch_labels = None
 depends_on = None
 
