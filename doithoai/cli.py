@@ -225,6 +225,7 @@ def question_list(
                     "duplicate_of": q.duplicate_of.ticket if q.duplicate_of else None,
                     "agency": q.agency.name if q.agency else None, "channel": q.channel,
                     "created_at": q.created_at.isoformat(),
+                    "summary": q.summary, "published": q.published_at is not None,
                 }, ensure_ascii=False))
             return
         table = Table("Mã", "Lĩnh vực", "Trạng thái", "Nội dung")

@@ -66,6 +66,8 @@ def test_units_meetings_import_reply_report(cli: CliRunner, tmp_path: Path) -> N
     assert district["resolved_rate"] == 0.5 and district["groups"] == 2
     assert report["fields"]["total"]["questions"] == report["months"]["total"]["questions"] == 2
     published = run(cli, "publish", code)
+    listed = [json.loads(line) for line in run(cli, "question", "list", "--meeting", code, "--json").splitlines()]
+    assert [i["published"] for i in listed] == [True, False]
     assert "Đã công khai 1 nội dung (1 câu hỏi)" in published and "Còn 1 nội dung chưa có trả lời" in published
     assert cli.invoke(app, ["publish", "KHONGCO"]).exit_code == 1
     table = run(cli, "report")
