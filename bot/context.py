@@ -1,4 +1,4 @@
-"""What the bot needs from the composition root; `doithoai.context.AppContext` fits it."""
+"""What the bot needs from the process that hosts it; `doithoai.context.Services` is one."""
 
 from __future__ import annotations
 
@@ -41,13 +41,16 @@ class BotSettings(Protocol):
     zalo_oa_rate_per_second: float
     flood_max_questions: int
     flood_window_minutes: int
+    flood_max_per_address: int
     question_join_seconds: float
     max_attachment_bytes: int
 
     def signing_key(self) -> str: ...
 
 
-class BotContext(Protocol):
+class BotHost(Protocol):
+    """Settings, sessions, the analyzer and one transaction at a time, as the bot uses them."""
+
     @property
     def settings(self) -> BotSettings: ...
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from bot import joiner
 from bot.channels import telegram, webchat, zalo
 from bot.channels.zalo import oa_channel
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.delivery import DeliveryWorker, Sender
 
 log = logging.getLogger("doithoai.bot")
@@ -23,7 +23,7 @@ log = logging.getLogger("doithoai.bot")
 class Channels:
     """The channels configured by settings; `routers` are the webhook endpoints the web server must serve."""
 
-    ctx: BotContext
+    ctx: BotHost
     telegram_app: telegram.PtbApp | None = None
     zalo_client: zalo.ZaloClient | None = None
     zalo_oa: oa_channel.OaChannel | None = None
@@ -31,7 +31,7 @@ class Channels:
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
-    def from_settings(cls, ctx: BotContext) -> Channels:
+    def from_settings(cls, ctx: BotHost) -> Channels:
         s = ctx.settings
         chans = cls(ctx)
         if s.telegram_token is not None:

@@ -13,7 +13,7 @@ from rich.progress import Progress
 from rich.table import Column, Table
 
 from doithoai import document_commands, nlp_commands, web_commands
-from doithoai.context import AppContext
+from doithoai.context import Services
 from doithoai.web_commands import demo_users
 from nlp.fields import load_fields
 from storage import lifecycle, lookup, queries, reports
@@ -41,8 +41,8 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _ctx() -> AppContext:
-    return AppContext()
+def _ctx() -> Services:
+    return Services()
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -272,7 +272,7 @@ def import_cmd(
             result = import_rows(session, read_rows(file, errors), analyzer=ctx.analyzer,
                                  progress=lambda: progress.advance(task))
     except ImportFileError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(exc.message) from None
     errors = sorted(errors + result.errors)
     console.print(f"Đã nhập {vn_int(result.imported)} câu hỏi; {vn_int(len(errors))} dòng lỗi.")
     for number, message in errors:

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     zalo_oa_rate_per_second: float = 10.0
     flood_max_questions: int = 10
     flood_window_minutes: int = 10
+    flood_max_per_address: int = 30
     question_join_seconds: float = 0.0
     max_attachment_bytes: int = 10 * 1024 * 1024
 

@@ -1,6 +1,7 @@
 """The demo: a province-level city with its communes and wards (two levels of local government since
 1/7/2025), agencies of both levels, two meetings open for questions and one held commune meeting with a
-duplicate group, an escalated question, summaries and published answers."""
+duplicate group, an escalated question, answers rated by their askers (one re-opened), summaries and
+published answers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import lifecycle
-from storage.actions import letterhead, meetings, publication, questions, replies, units
+from storage.actions import citizens, letterhead, meetings, publication, questions, ratings, replies, units
 from storage.analysis import Analyzer
 from storage.clock import utcnow
 from storage.models import Agency, Meeting, Question, Unit
@@ -126,8 +127,12 @@ def _held_meeting(session: Session, commune: Unit, agency: Agency, analyzer: Ana
     organiser = Reach.for_unit(commune, actor="demo")
     asked: list[Question] = []
     for i, (text, field, _, _) in enumerate(HELD):
+        # Each asker wrote in the web chat, so answers reach them and they can rate them.
+        citizen = citizens.get_or_create_citizen(session, channel="web", channel_user_id=f"demo-{i}",
+                                                 chat_id=f"demo-{i}")
         asked.append(questions.submit_question(session, meeting_id=held.id, text=text, channel="web", field=field,
-                                               analyzer=analyzer, idempotency_key=f"demo:held:{i}"))
+                                               citizen_id=citizen.id, analyzer=analyzer,
+                                               idempotency_key=f"demo:held:{i}"))
         questions.set_field(session, asked[-1].id, field, actor="demo")
     questions.merge(session, asked[0].id, [asked[1].id], actor="demo")
     due = (utcnow() + timedelta(days=30)).date()
@@ -142,6 +147,11 @@ def _held_meeting(session: Session, commune: Unit, agency: Agency, analyzer: Ana
                 replies.reply(session, question.id, ANSWERS[outcome], author="demo", status=outcome)
             else:
                 questions.change_status(session, question.id, outcome, actor="demo")
+    # The road's asker is satisfied; the poor-household file's asker is not, which re-opens it to the agency.
+    ratings.rate(session, asked[0].id, citizen_id=asked[0].citizen_id or 0, satisfied=True)
+    ratings.rate(session, asked[3].id, citizen_id=asked[3].citizen_id or 0, satisfied=False)
+    ratings.reopen_by_citizen(session, asked[3].id, citizen_id=asked[3].citizen_id or 0,
+                              reason="Đã ba tháng rồi mà gia đình tôi vẫn chưa được công nhận hộ nghèo.")
     held.starts_at = _local(-10, 8)
     meetings.set_meeting_state(session, held.id, "held")
     meetings.record_attendance(session, held.id, 126)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from doithoai.context import AppContext
+from doithoai.context import Services
 from storage import lookup
 from storage.actions import letterhead, publication
 from storage.errors import DomainError
@@ -29,7 +29,7 @@ def register(app: typer.Typer, unit_app: typer.Typer) -> None:
     @app.command("publish")
     def publish(meeting_code: Annotated[str, typer.Argument(help="The meeting's code, e.g. HA2026.")]) -> None:
         """Publish a meeting's answers on its public page /cong-khai/CODE (and in Open311 without a key)."""
-        ctx = AppContext()
+        ctx = Services()
         try:
             with ctx.transaction() as session:
                 meeting = lookup.get_meeting_by_code(session, meeting_code)
@@ -61,7 +61,7 @@ def register(app: typer.Typer, unit_app: typer.Typer) -> None:
                  "doc_signer_name": signer_name,
                  "doc_recipients": "\n".join(r.strip() for r in recipients.split(";")) if recipients is not None
                  else None}
-        ctx = AppContext()
+        ctx = Services()
         try:
             with ctx.transaction() as session:
                 unit = lookup.get_unit_by_code(session, code)

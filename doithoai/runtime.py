@@ -7,7 +7,8 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -16,8 +17,9 @@ from pydantic import SecretStr
 from bot.channels import webchat, zalo
 from bot.channels.zalo import oa_channel
 from bot.runner import Channels
+from doithoai import retraining
 from doithoai.config import Settings
-from doithoai.context import AppContext
+from doithoai.context import Services
 from storage.errors import DomainError
 from storage.uploads import Sweep, sweep_orphans
 from web.app import create_app
@@ -43,7 +45,7 @@ def channel_problems(s: Settings) -> list[str]:
                                         _secret(s.zalo_oa_secret_key), _secret(s.zalo_oa_refresh_token))]
 
 
-def run(ctx: AppContext, host: str, port: int, only: str | None) -> None:
+def run(ctx: Services, host: str, port: int, only: str | None) -> None:
     problems = channel_problems(ctx.settings)
     if problems:
         # A clear message and exit status 2, not a traceback from deep inside a channel.
@@ -55,12 +57,12 @@ def run(ctx: AppContext, host: str, port: int, only: str | None) -> None:
     asyncio.run(serve(ctx, host, port, only))
 
 
-def console_app(ctx: AppContext, routers: Sequence[APIRouter] = ()) -> FastAPI:
+def console_app(ctx: Services, routers: Sequence[APIRouter] = ()) -> FastAPI:
     """The organiser console with the citizens' web chat (and any webhook `routers`)."""
     return create_app(ctx, routers=[webchat.make_router(ctx), *routers])
 
 
-def build_web(ctx: AppContext, channels: Channels, with_console: bool) -> FastAPI:
+def build_web(ctx: Services, channels: Channels, with_console: bool) -> FastAPI:
     """The console with the web chat, or (for `--only bot` in webhook mode) just the webhooks."""
     if with_console:
         return console_app(ctx, channels.routers)
@@ -70,23 +72,23 @@ def build_web(ctx: AppContext, channels: Channels, with_console: bool) -> FastAP
     return app
 
 
-def sweep_once(ctx: AppContext) -> Sweep:
+def sweep_once(ctx: Services) -> Sweep:
     with ctx.transaction() as session:
         return sweep_orphans(session, ctx.settings.upload_dir)
 
 
-async def sweep_uploads(ctx: AppContext, stop: asyncio.Event, every: float = SWEEP_SECONDS) -> None:
-    """Remove uploads nothing references, once an hour while the worker runs."""
+async def repeat(work: Callable[[], object], stop: asyncio.Event, every: float, what: str) -> None:
+    """Run `work` in a thread every `every` seconds until `stop`; a busy or absent database skips a round."""
     while not stop.is_set():
         try:
-            await asyncio.to_thread(sweep_once, ctx)
+            await asyncio.to_thread(work)
         except DomainError as exc:
-            log.warning("upload sweep skipped: %s", exc.message)
+            log.warning("%s skipped: %s", what, exc.message)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
 
 
-async def serve(ctx: AppContext, host: str, port: int, only: str | None) -> None:
+async def serve(ctx: Services, host: str, port: int, only: str | None) -> None:
     parts = set(PARTS) if only is None else {only}
     stop = asyncio.Event()
     channels = Channels.from_settings(ctx)
@@ -105,7 +107,10 @@ async def serve(ctx: AppContext, host: str, port: int, only: str | None) -> None
             await channels.start_bots(stop)
         if "worker" in parts:
             channels.start_worker(stop)
-            channels.tasks.append(asyncio.create_task(sweep_uploads(ctx, stop)))
+            channels.tasks.append(asyncio.create_task(
+                repeat(partial(sweep_once, ctx), stop, SWEEP_SECONDS, "upload sweep")))
+            channels.tasks.append(asyncio.create_task(
+                repeat(partial(retraining.run_pending, ctx), stop, retraining.POLL_SECONDS, "retraining")))
         if server is not None:
             # uvicorn handles SIGINT/SIGTERM while it serves, then hands them back to the handlers above.
             await server.serve()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 
 from nlp import classify, normalize, similar, strip_diacritics
 from storage.analysis import Analysis
+
+# How often a process looks whether the model file was replaced by a retraining job.
+RELOAD_CHECK_SECONDS = 5.0
 
 
 class NlpAnalyzer:
@@ -14,10 +18,31 @@ class NlpAnalyzer:
     (setting DOITHOAI_AUTO_ACCEPT) overrides the threshold the model chose on its dev split."""
 
     def __init__(self, model_path: Path, fields_path: Path | None = None, auto_accept: float | None = None) -> None:
+        self.model_path = model_path
+        self.fields_path = fields_path
         self.classifier = classify.load_or_train(model_path, fields_path=fields_path)
         self.auto_accept = auto_accept
+        self._seen = self._stamp()
+        self._checked = time.monotonic()
+
+    def _stamp(self) -> int:
+        return self.model_path.stat().st_mtime_ns if self.model_path.exists() else 0
+
+    def reload_if_changed(self, every: float = RELOAD_CHECK_SECONDS) -> bool:
+        """Load the model again when its file changed (the worker retrained it); looks at most every `every` s."""
+        now = time.monotonic()
+        if now - self._checked < every:
+            return False
+        self._checked = now
+        stamp = self._stamp()
+        if stamp == self._seen or stamp == 0:
+            return False
+        self.classifier = classify.load_or_train(self.model_path, fields_path=self.fields_path)
+        self._seen = stamp
+        return True
 
     def analyze(self, text: str) -> Analysis:
+        self.reload_if_changed()
         normalized = normalize(text)
         # `predict` would normalise the text a second time.
         prediction = self.classifier.predict_normalized([normalized], self.auto_accept)[0]

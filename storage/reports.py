@@ -58,6 +58,10 @@ class Row:
     unresolved: int = 0
     escalated: int = 0
     pending: int = 0
+    # What citizens said of the answers: rated (satisfied or not), satisfied, re-opened at least once.
+    rated: int = 0
+    satisfied: int = 0
+    reopened: int = 0
 
     def count(self, status: str, questions: int, groups: int) -> None:
         name = bucket(status)
@@ -70,6 +74,14 @@ class Row:
     @property
     def resolved_rate(self) -> float | None:
         return ratio(self.resolved, self.questions)
+
+    @property
+    def satisfied_rate(self) -> float | None:
+        return ratio(self.satisfied, self.rated)
+
+    @property
+    def reopened_rate(self) -> float | None:
+        return ratio(self.reopened, self.questions)
 
     def adds_up(self) -> bool:
         return self.questions == sum(int(getattr(self, name)) for name in OUTCOMES)
@@ -197,6 +209,30 @@ def _duplicates(session: Session, key: Any, base: Sequence[Any]) -> dict[tuple[A
     return {(k, str(status)): int(n) for k, status, n in rows}
 
 
+# A question citizens said something about; the partial index ix_questions_feedback holds just these.
+HAS_FEEDBACK = Question.satisfied.is_not(None) | (Question.reopen_count > 0)
+
+
+def _feedback(session: Session, key: Any, base: Sequence[Any]) -> dict[Any, tuple[int, int, int]]:
+    """key -> (rated, satisfied, re-opened) among the questions matching `base`, read from the few rows
+    with feedback."""
+    rows = session.execute(
+        select(key, _count_if(Question.satisfied.is_not(None)), _count_if(Question.satisfied.is_(True)),
+               _count_if(Question.reopen_count > 0)).where(*base, HAS_FEEDBACK).group_by(key)
+    ).all()
+    return {k: (int(a or 0), int(b or 0), int(c or 0)) for k, a, b, c in rows}
+
+
+def _add_feedback(rows: dict[Any, R], feedback: dict[Any, tuple[int, int, int]], make: Callable[[Any], R]) -> None:
+    for key, (rated, satisfied, reopened) in feedback.items():
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = make(key)
+        row.rated += rated
+        row.satisfied += satisfied
+        row.reopened += reopened
+
+
 def _fill(rows: dict[Any, R], counts: Iterable[tuple[Any, str, int]], dups: dict[tuple[Any, str], int],
           make: Callable[[Any], R]) -> None:
     for key, status, n in counts:
@@ -233,6 +269,8 @@ def per_level(
     for meeting_id, status, n in per_meeting:
         row = rows[meetings[int(meeting_id)]]
         row.count(str(status), int(n), int(n) - dups.get((meeting_id, str(status)), 0))
+    for meeting_id, counts in _feedback(session, Question.meeting_id, base).items():
+        _add_feedback(rows, {meetings[int(meeting_id)]: counts}, LevelRow)
     return Table.of(list(rows.values()), LevelRow(TOTAL))
 
 
@@ -259,6 +297,7 @@ def per_field(
         counts = select(inner.c.f, inner.c.status, func.sum(inner.c.n)).group_by(inner.c.f, inner.c.status)
     rows: dict[Any, Row] = {}
     _fill(rows, session.execute(counts).all(), _duplicates(session, FIELD, base), lambda k: Row(str(k)))
+    _add_feedback(rows, _feedback(session, FIELD, base), lambda k: Row(str(k)))
     return Table.of(sorted(rows.values(), key=lambda r: (-r.questions, r.label)), Row(TOTAL))
 
 
@@ -297,6 +336,7 @@ def per_agency(
         row.due += int(due_done or 0) + int(due_open or 0)
         row.on_time += int(ok or 0)
         row.overdue_open += int(late or 0)
+    _add_feedback(rows, _feedback(session, Question.agency_id, conds), lambda k: AgencyRow(str(agencies[k])))
     return Table.of(sorted(rows.values(), key=lambda r: r.label), AgencyRow(TOTAL))
 
 
@@ -324,6 +364,7 @@ def per_month(
         slots = session.execute(select(slot, Question.status, func.count()).where(*base)
                                 .group_by(slot, Question.status)).all()
         _fill(rows, slots, _duplicates(session, slot, base), lambda k: Row(names[int(k) - 1]))
+        _add_feedback(rows, _feedback(session, slot, base), lambda k: Row(names[int(k) - 1]))
         return Table.of([rows[k] for k in sorted(rows)], Row(TOTAL))
     for i, (month, following) in enumerate(itertools.pairwise(months)):
         within = [*base, Question.created_at >= month, Question.created_at < following]
@@ -333,4 +374,8 @@ def per_month(
             select(Question.status, func.count()).where(*within, Question.duplicate_of_id.is_not(None))
             .group_by(Question.status)).all()}
         _fill(rows, [(i, status, n) for status, n in counts], dups, lambda k: Row(names[int(k)]))
+    index = {name: i for i, name in enumerate(names)}
+    local_month = func.strftime("%m/%Y", Question.created_at, "+7 hours")
+    _add_feedback(rows, {index[str(k)]: v for k, v in _feedback(session, local_month, base).items()},
+                  lambda k: Row(names[int(k)]))
     return Table.of([rows[k] for k in sorted(rows)], Row(TOTAL))

@@ -17,7 +17,9 @@ COUNTING_RULE = (
     "Cách đếm: mỗi bảng đếm từng ý kiến, kiến nghị (câu hỏi) của người dân, kể cả các câu hỏi trùng đã gộp; "
     "cột «Nhóm» cho biết còn bao nhiêu nội dung sau khi gộp. Ý kiến không tiếp nhận hoặc đã rút không được "
     "tính. Ở mỗi dòng: Đã giải quyết + Đang thực hiện + Giải quyết chưa xong + Chuyển lên cấp trên + "
-    "Chưa xử lý = Ý kiến, kiến nghị."
+    "Chưa xử lý = Ý kiến, kiến nghị. Ý kiến của người dân về câu trả lời: «Được đánh giá» là số ý kiến người "
+    "hỏi đã trả lời Hài lòng hoặc Chưa hài lòng, «Tỷ lệ hài lòng» = Hài lòng / Được đánh giá; «Mở lại» là số ý "
+    "kiến bị mở lại ít nhất một lần, «Tỷ lệ mở lại» = Mở lại / Ý kiến, kiến nghị."
 )
 
 Column = tuple[str, str]
@@ -27,13 +29,17 @@ OUTCOME_COLUMNS: list[Column] = [
     ("Đang thực hiện", "in_progress"), ("Giải quyết chưa xong", "unresolved"),
     ("Chuyển lên cấp trên", "escalated"), ("Chưa xử lý", "pending"), ("Tỷ lệ giải quyết", "resolved_rate"),
 ]
+FEEDBACK_COLUMNS: list[Column] = [
+    ("Được đánh giá", "rated"), ("Hài lòng", "satisfied"), ("Tỷ lệ hài lòng", "satisfied_rate"),
+    ("Mở lại", "reopened"), ("Tỷ lệ mở lại", "reopened_rate"),
+]
 LEVEL_COLUMNS: list[Column] = [("Cấp", "label"), ("Hội nghị", "meetings"), ("Lượt người dự", "attendances"),
-                               *OUTCOME_COLUMNS]
-FIELD_COLUMNS: list[Column] = [("Lĩnh vực", "label"), *OUTCOME_COLUMNS]
+                               *OUTCOME_COLUMNS, *FEEDBACK_COLUMNS]
+FIELD_COLUMNS: list[Column] = [("Lĩnh vực", "label"), *OUTCOME_COLUMNS, *FEEDBACK_COLUMNS]
 AGENCY_COLUMNS: list[Column] = [
     ("Cơ quan", "label"), ("Được giao", "questions"), *OUTCOME_COLUMNS[1:],
     ("Đến hạn", "due"), ("Đúng hạn", "on_time"), ("Quá hạn chưa xong", "overdue_open"),
-    ("Tỷ lệ đúng hạn", "on_time_rate"),
+    ("Tỷ lệ đúng hạn", "on_time_rate"), *FEEDBACK_COLUMNS,
 ]
 MONTH_COLUMNS: list[Column] = [("Tháng", "label"), *OUTCOME_COLUMNS]
 

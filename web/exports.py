@@ -117,11 +117,14 @@ def report_docx(data: ReportData, letterhead: Letterhead, issued: date) -> bytes
         f"chưa xử lý {vn_int(total.pending)}.",
     )
     officialdoc.body(doc, words.COUNTING_RULE, italic=True)
+    officialdoc.body(doc, "Chi tiết tại các biểu dưới đây.")
+    officialdoc.turn(doc, landscape=True)
     for number, (name, title, columns, table) in enumerate(data.tables(), start=1):
-        officialdoc.body(doc, f"{number}. Kết quả {title[0].lower()}{title[1:]}", bold=True)
+        officialdoc.body(doc, f"{number}. Kết quả {title[0].lower()}{title[1:]}", bold=True, indent=False)
         officialdoc.table(doc, [h for h, _ in columns],
                           [words.row_texts(row, columns, data.label(name)) for row in [*table.rows, table.total]],
-                          size=10 if len(columns) > 9 else 11)
+                          size=8 if len(columns) > 12 else 10)
+    officialdoc.turn(doc, landscape=False)
     return officialdoc.finish(doc, letterhead)
 
 

@@ -19,6 +19,7 @@ from datetime import date
 
 from docx import Document as new_document
 from docx.document import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -140,6 +141,20 @@ def body(doc: Document, text: str, *, bold: bool = False, italic: bool = False, 
     fmt.line_spacing = 1.15
     _font(paragraph.add_run(text), 14, bold=bold, italic=italic)
     return paragraph
+
+
+def turn(doc: Document, *, landscape: bool) -> None:
+    """Go on in a new A4 section, landscape for wide tables (the decree allows tables across the page)."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    long, short = Mm(297), Mm(210)
+    section.page_width, section.page_height = (long, short) if landscape else (short, long)
+    if landscape:
+        section.top_margin, section.bottom_margin = Mm(30), Mm(15)
+        section.left_margin, section.right_margin = Mm(20), Mm(20)
+    else:
+        section.top_margin, section.bottom_margin = Mm(20), Mm(20)
+        section.left_margin, section.right_margin = Mm(30), Mm(15)
 
 
 def table(doc: Document, headers: Sequence[str], rows: Sequence[Sequence[str]], size: float = 11) -> None:

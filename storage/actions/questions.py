@@ -106,6 +106,27 @@ def check_meeting_open(meeting: Meeting, now: datetime | None = None) -> None:
         raise IntakeClosed(f"Hội nghị «{meeting.title}» đã hết hạn nhận câu hỏi.")
 
 
+def _propose_duplicate(session: Session, analyzer: Analyzer, question: Question) -> None:
+    """Point a new question at the open question of its meeting it most resembles, if any."""
+    candidates = session.execute(
+        select(Question.id, Question.normalized_text)
+        .where(
+            Question.meeting_id == question.meeting_id,
+            Question.duplicate_of_id.is_(None),
+            Question.status.in_(lifecycle.OPEN_STATUSES),
+        )
+        .order_by(Question.id.desc())
+        .limit(2000)
+    ).all()
+    if not candidates:
+        return
+    similar = analyzer.find_similar(question.normalized_text, [(c.id, c.normalized_text) for c in candidates])
+    if similar:
+        best_id, score = similar[0]
+        question.proposed_duplicate_of_id = int(best_id)  # type: ignore[call-overload]
+        question.proposed_similarity = float(score)
+
+
 def submit_question(
     session: Session,
     *,
@@ -115,12 +136,16 @@ def submit_question(
     citizen_id: int | None = None,
     idempotency_key: str | None = None,
     field: str | None = None,
+    citizen_field: str | None = None,
     analyzer: Analyzer | None = None,
     actor: str = "citizen",
     check_intake: bool = True,
     created_at: datetime | None = None,
 ) -> Question:
     """Store a question (classified, with a proposed duplicate) and give it a ticket code.
+
+    `field` is a field confirmed by an organiser; `citizen_field` the one the citizen picked in the
+    chat, kept as their choice: it leaves the question for review when it differs from the classifier's.
 
     A repeated `idempotency_key` returns the question stored the first time.
     """
@@ -144,29 +169,15 @@ def submit_question(
         confidence=analysis.confidence,
         alternatives=[list(a) for a in analysis.alternatives],
         confirmed_field=field,
-        needs_review=analysis.needs_review and field is None,
+        citizen_field=citizen_field,
+        needs_review=field is None and (analysis.needs_review or (citizen_field or analysis.field) != analysis.field),
         status=lifecycle.RECEIVED,
         idempotency_key=idempotency_key,
     )
     if created_at is not None:
         question.created_at = created_at
         question.updated_at = created_at
-    candidates = session.execute(
-        select(Question.id, Question.normalized_text)
-        .where(
-            Question.meeting_id == meeting.id,
-            Question.duplicate_of_id.is_(None),
-            Question.status.in_(lifecycle.OPEN_STATUSES),
-        )
-        .order_by(Question.id.desc())
-        .limit(2000)
-    ).all()
-    if candidates:
-        similar = analyzer.find_similar(analysis.normalized, [(c.id, c.normalized_text) for c in candidates])
-        if similar:
-            best_id, score = similar[0]
-            question.proposed_duplicate_of_id = int(best_id)  # type: ignore[call-overload]
-            question.proposed_similarity = float(score)
+    _propose_duplicate(session, analyzer, question)
     try:
         with session.begin_nested():
             session.add(question)

@@ -45,7 +45,7 @@ async def test_whole_conversation_by_polling_after_a_webhook(ctx: BotTestContext
     assert "typing" in emu.actions
     with ctx.transaction() as s:
         q = s.scalars(select(Question)).one()
-        assert (q.channel, q.original_text, q.confirmed_field) == ("zalo", "Đường vào ấp 3 hư nặng", "giao_thong")
+        assert (q.channel, q.original_text, q.citizen_field) == ("zalo", "Đường vào ấp 3 hư nặng", "giao_thong")
 
 
 @pytest.mark.parametrize("idle", ["408", "http408", "empty"])
@@ -151,7 +151,7 @@ async def test_sender_turns_platform_errors_into_outbox_outcomes() -> None:
         sender = zalo.ZaloSender(zalo.ZaloClient("wrong", url), rate_per_second=100)
         with pytest.raises(SendError) as info:
             await sender.send("c1", "a")
-        assert "Bot Token" in info.value.reason
+        assert "Bot Token" in info.value.message
         await sender.client.aclose()
     assert emu.texts_to("c1") == ["a"]
 

@@ -236,13 +236,13 @@ def test_oa_settings_are_checked_before_start() -> None:
 
 def test_serve_refuses_bad_zalo_settings_without_a_traceback(world_url: str,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
-    from doithoai.context import AppContext
+    from doithoai.context import Services
     from doithoai.runtime import run
 
     ctx = make_context(world_url, zalo_token="1:abc", zalo_webhook_url="https://x.vn", zalo_webhook_secret="short",
                        zalo_oa_app_id="1")
     with pytest.raises(SystemExit) as info:
-        run(AppContext(settings=ctx.settings), "127.0.0.1", 0, None)
+        run(Services(settings=ctx.settings), "127.0.0.1", 0, None)
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "DOITHOAI_ZALO_WEBHOOK_SECRET phải dài 8–256 ký tự" in err and "Traceback" not in err

@@ -51,10 +51,14 @@ def test_two_level_demo(cli: CliRunner) -> None:
         escalated = [q for q in held if q.status == lifecycle.ESCALATED]
         assert len(escalated) == 1 and escalated[0].unit.code == "CT"
         assert any(q.published_at for q in held) and all(q.summary for q in held if q.duplicate_of_id is None)
+        assert [q.satisfied for q in held if q.satisfied is not None] == [True, False]
+        assert [q.original_text[:7] for q in held if q.reopen_count] == ["Hồ sơ h"]
     engine.dispose()
     report = json.loads(run(cli, "report", "--json"))
     assert [r["label"] for r in report["levels"]["rows"]] == ["Tỉnh", "Xã"]
     assert report["levels"]["total"]["questions"] == 14 and report["levels"]["total"]["groups"] == 13
+    commune = report["levels"]["rows"][1]
+    assert (commune["rated"], commune["satisfied"], commune["satisfied_rate"], commune["reopened"]) == (2, 1, 0.5, 1)
 
 
 def test_historical_three_levels_import_and_report(cli: CliRunner, tmp_path: Path) -> None:

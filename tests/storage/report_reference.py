@@ -25,6 +25,9 @@ def _count(row: Row, q: Question) -> None:
     row.questions += 1
     row.groups += q.duplicate_of_id is None
     setattr(row, name, getattr(row, name) + 1)
+    row.rated += q.satisfied is not None
+    row.satisfied += q.satisfied is True
+    row.reopened += q.reopen_count > 0
 
 
 def reference(session: Session, unit: Unit, today: date, *, start: datetime | None = None,

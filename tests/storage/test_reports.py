@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from harness.factories import ask, make_meeting, make_world
 from storage import lifecycle, reports
-from storage.actions import meetings, questions, replies
+from storage.actions import meetings, questions, ratings, replies
 from storage.clock import utcnow
 from storage.models import Question, Unit
 from tests.storage.report_reference import as_plain, reference
@@ -92,6 +92,11 @@ def _varied(session: Session) -> None:
     replies.reply(session, made[13].id, "Đã trả lời tại hội nghị.", author="t", status=lifecycle.RESOLVED)
     meetings.set_meeting_state(session, w.meeting_a.id, "held")
     meetings.record_attendance(session, w.meeting_a.id, 77)
+    # Citizens' feedback: the merged group's two askers rate (one satisfied, one not, which re-opens it),
+    # and the province meeting's answered question is rated satisfied.
+    for q, satisfied in ((made[0], True), (made[5], False), (made[13], True)):
+        ratings.rate(session, q.id, citizen_id=q.citizen_id or 0, satisfied=satisfied)
+    ratings.reopen_by_citizen(session, made[5].id, citizen_id=made[5].citizen_id or 0, reason="Đường vẫn lầy.")
     session.flush()
 
 
@@ -121,8 +126,13 @@ def test_every_table_adds_up(session: Session) -> None:
     # Levels, fields and months count the same questions; agencies those assigned.
     assert report.levels.total.questions == report.fields.total.questions == report.months.total.questions == 16
     assert report.levels.total.groups == 13
+    huyen = {r.label: r for r in report.levels.rows}["Huyện"]
+    assert (huyen.rated, huyen.satisfied, huyen.reopened) == (2, 1, 2) and huyen.satisfied_rate == 0.5
+    assert report.levels.total.rated == 3 and report.fields.total.reopened == report.months.total.reopened == 2
     assert [r.label for r in report.agencies.rows] == ["Phòng Kinh tế huyện A", "Phòng Kinh tế huyện B"]
     a, b = report.agencies.rows
+    # The resolved group was re-opened by its unsatisfied asker: back in progress, no longer counted as due.
     assert (a.questions, a.groups, a.resolved, a.in_progress, a.due, a.on_time, a.overdue_open) == (
-        4, 3, 2, 2, 3, 2, 1)
+        4, 3, 0, 4, 1, 0, 1)
+    assert (a.rated, a.satisfied, a.reopened, a.reopened_rate) == (2, 1, 2, 0.5)
     assert (b.questions, b.groups, b.unresolved, b.due, b.overdue_open) == (3, 1, 3, 3, 3)

@@ -78,7 +78,7 @@ def test_xlsx_figures(held: Console) -> None:
     assert cell.value == 0.2 and cell.number_format == "0.00%" and book["Theo cấp"]["C7"].number_format == "#,##0"
     agencies = _sheet(book, "Theo cơ quan giải quyết")
     # Three assigned, all due: one resolved (on time), two in progress and overdue.
-    assert agencies["Phòng Kinh tế huyện A"][1:] == (3, 3, 1, 2, 0, 0, 0, 1 / 3, 3, 1, 2, 1 / 3)
+    assert agencies["Phòng Kinh tế huyện A"][1:] == (3, 3, 1, 2, 0, 0, 0, 1 / 3, 3, 1, 2, 1 / 3, 0, 0, None, 0, 0)
     fields = _sheet(book, "Theo lĩnh vực")
     assert fields["Giao thông"][1:4] == (1, 1, 1) and fields["Đất đai"][5] == 1
     assert fields["Tổng cộng"][1] == 5
@@ -119,7 +119,8 @@ def test_docx_figures(held: Console) -> None:
     level = doc.tables[1]
     cells = [[cell.text for cell in row.cells] for row in level.rows]
     assert cells[0][0] == "Cấp" and cells[-1][0] == "Tổng cộng"
-    assert cells[-1][1:5] == ["1", "1.234", "5", "5"] and cells[-1][-1] == "20,00%"
+    assert cells[-1][1:5] == ["1", "1.234", "5", "5"] and cells[-1][cells[0].index("Tỷ lệ giải quyết")] == "20,00%"
+    assert cells[0][-5:] == ["Được đánh giá", "Hài lòng", "Tỷ lệ hài lòng", "Mở lại", "Tỷ lệ mở lại"]
     field_headers = [cell.text for cell in doc.tables[2].rows[0].cells]
     assert "Chưa xử lý" in field_headers and "Nhóm" in field_headers
     months = [[cell.text for cell in row.cells] for row in doc.tables[4].rows]

@@ -22,6 +22,7 @@ from storage.errors import DomainError
 from storage.models import Question, Unit, User
 from storage.reach import Reach
 from web.deps import db, get_ctx, principal_from
+from web.errors import WebError
 from web.render import fields_of
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
@@ -29,11 +30,11 @@ FORMATS = ("json", "xml")
 DEFAULT_DAYS = 90
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
+class ApiError(WebError):
+    """An Open311 protocol error, answered in the format the client asked for."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message, status=status)
 
 
 def _respond(fmt: str, payload: list[dict[str, Any]], root: str, item: str, status: int = 200) -> Response:
@@ -111,7 +112,7 @@ def services(request: Request, fmt: str) -> Response:
     try:
         fmt = _format(fmt)
     except ApiError as exc:
-        return _error("json", exc.status, exc.description)
+        return _error("json", exc.status, exc.message)
     payload = [{"service_code": f.code, "service_name": f.label, "description": f.description, "metadata": False,
                 "type": "realtime", "keywords": "", "group": "Lĩnh vực"} for f in fields_of(request)]
     return _respond(fmt, payload, "services", "service")
@@ -136,7 +137,7 @@ def list_requests(
                                         status=statuses.pop() if len(statuses) == 1 else None,
                                         start=start, end=end, tickets=tickets, limit=1000)
     except ApiError as exc:
-        return _error(fmt, exc.status, exc.description)
+        return _error(fmt, exc.status, exc.message)
     labels = {f.code: f.label for f in fields_of(request)}
     return _respond(fmt, [_as_request(session, q, labels) for q in rows], "service_requests", "request")
 
@@ -151,7 +152,7 @@ def get_request(request: Request, request_id: str, fmt: str, api_key: str | None
         if not rows:
             raise ApiError(404, f"Không tìm thấy yêu cầu «{request_id}».")
     except ApiError as exc:
-        return _error(fmt, exc.status, exc.description)
+        return _error(fmt, exc.status, exc.message)
     labels = {f.code: f.label for f in fields_of(request)}
     return _respond(fmt, [_as_request(session, rows[0], labels)], "service_requests", "request")
 
@@ -180,7 +181,7 @@ def post_request(
                                           field=service_code or None, analyzer=ctx.analyzer, actor=reach.actor)
             ticket, field, confidence = q.ticket, q.field, q.confidence
     except ApiError as exc:
-        return _error(fmt, exc.status, exc.description)
+        return _error(fmt, exc.status, exc.message)
     except DomainError as exc:
         return _error(fmt, 400 if exc.http_status in (404, 422) else exc.http_status, exc.message)
     if service_code:

@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from bot.errors import BotError
+
 MAX_TEXT = 2000  # sendMessage: `text` 1-2000 characters (https://bot.zapps.me/docs/apis/sendMessage/)
 SECRET_MIN, SECRET_MAX = 8, 256  # setWebhook: `secret_token` 8-256 characters (/docs/apis/setWebhook/)
 IDLE_POLL = 408  # getUpdates with nothing to hand out within `timeout` answers error_code 408
@@ -22,13 +24,12 @@ UNAUTHORIZED = (401, 404)  # a wrong or revoked token
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s\"']+/")
 
 
-class ZaloError(Exception):
+class ZaloError(BotError):
     """A failed Bot API call: transport error, HTTP error or `ok: false`."""
 
     def __init__(self, description: str, *, code: int | None = None, status: int | None = None,
                  retry_after: float | None = None) -> None:
         super().__init__(description)
-        self.description = description
         self.code = code
         self.status = status
         self.retry_after = retry_after

@@ -16,7 +16,7 @@ from bot import messages, service, texts
 from bot.channels.zalo.bot_api import MAX_TEXT, SECRET_MAX, SECRET_MIN, ZaloClient, ZaloError
 from bot.channels.zalo.updates import CHANNEL, incoming_from_update
 from bot.channels.zalo.webhooks import json_body
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.delivery import SendError
 from bot.messages import Incoming, Outgoing
 
@@ -70,14 +70,14 @@ async def send_outgoing(client: ZaloClient, chat_id: str, out: Outgoing) -> None
         await client.send_message(chat_id, part)
 
 
-async def answer(ctx: BotContext, client: ZaloClient, incoming: Incoming) -> None:
+async def answer(ctx: BotHost, client: ZaloClient, incoming: Incoming) -> None:
     with contextlib.suppress(ZaloError):
         await client.send_chat_action(incoming.chat_id)
     for out in await service.handle(ctx, incoming):
         try:
             await send_outgoing(client, incoming.chat_id, out)
         except ZaloError as exc:
-            log.warning("could not reply in a Zalo chat: %s (code %s)", exc.description, exc.code)
+            log.warning("could not reply in a Zalo chat: %s (code %s)", exc.message, exc.code)
 
 
 class _Backoff:
@@ -90,7 +90,7 @@ class _Backoff:
         self.failures += 1
         if self.failures == 1:
             hint = " (Bot Token sai hoặc đã bị thu hồi)" if exc.unauthorized else ""
-            log.warning("Zalo getUpdates failed: %s (code %s)%s; retrying", exc.description, exc.code, hint)
+            log.warning("Zalo getUpdates failed: %s (code %s)%s; retrying", exc.message, exc.code, hint)
         return min(30.0, 2.0 ** (self.failures - 1))
 
     def ok(self) -> None:
@@ -99,7 +99,7 @@ class _Backoff:
         self.failures = 0
 
 
-async def poll(ctx: BotContext, client: ZaloClient, stop: asyncio.Event, timeout: int = 30) -> None:
+async def poll(ctx: BotHost, client: ZaloClient, stop: asyncio.Event, timeout: int = 30) -> None:
     """getUpdates in a loop until `stop`; errors wait longer each time and never end the loop."""
     backoff = _Backoff()
     while not stop.is_set():
@@ -116,12 +116,12 @@ async def poll(ctx: BotContext, client: ZaloClient, stop: asyncio.Event, timeout
                 await answer(ctx, client, incoming)
 
 
-async def start_polling(ctx: BotContext, client: ZaloClient, stop: asyncio.Event) -> asyncio.Task[None]:
+async def start_polling(ctx: BotHost, client: ZaloClient, stop: asyncio.Event) -> asyncio.Task[None]:
     """getUpdates does not work while a webhook is set (/docs/apis/getUpdates/): remove it first."""
     try:
         await client.delete_webhook()
     except ZaloError as exc:
-        log.warning("Zalo deleteWebhook failed: %s (code %s); polling anyway", exc.description, exc.code)
+        log.warning("Zalo deleteWebhook failed: %s (code %s); polling anyway", exc.message, exc.code)
     return asyncio.create_task(poll(ctx, client, stop))
 
 
@@ -130,10 +130,10 @@ async def start_webhook(client: ZaloClient, url: str, secret: str) -> None:
     try:
         await client.set_webhook(f"{url.rstrip('/')}{WEBHOOK_PATH}", secret)
     except ZaloError as exc:
-        log.error("Zalo setWebhook failed: %s (code %s)", exc.description, exc.code)
+        log.error("Zalo setWebhook failed: %s (code %s)", exc.message, exc.code)
 
 
-def webhook_router(ctx: BotContext, client: ZaloClient, secret: str) -> APIRouter:
+def webhook_router(ctx: BotHost, client: ZaloClient, secret: str) -> APIRouter:
     """POST /hooks/zalo: requests without the secret token are refused and store nothing."""
     router = APIRouter()
 
@@ -168,7 +168,7 @@ class ZaloSender:
             for part in chunks(text):
                 await self.client.send_message(chat_id, part)
         except ZaloError as exc:
-            detail = f"{exc.description} (mã {exc.code})"
+            detail = f"{exc.message} (mã {exc.code})"
             if exc.too_many_requests:
                 raise SendError(f"Zalo báo gửi quá nhanh, sẽ gửi lại: {detail}",
                                 retry_after=exc.retry_after or 1.0) from exc

@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from bot.errors import BotError
+
 MAX_TEXT = 2000
 # Error codes from the OA API's error table: what doithoai does about each.
 TOKEN_ERRORS = {-216: "access token không hợp lệ", -220: "access token đã hết hạn", -124: "access token hết hạn"}
@@ -38,12 +40,11 @@ RECIPIENT_ERRORS = {
 RATE_ERRORS = {-32: 60.0, -211: 3600.0}  # limit of calls per minute; out of quota: wait, then try again
 
 
-class OaError(Exception):
+class OaError(BotError):
     """A failed OA call; `code` is Zalo's negative error code, or None for transport and HTTP errors."""
 
     def __init__(self, description: str, *, code: int | None = None, status: int | None = None) -> None:
         super().__init__(description)
-        self.description = description
         self.code = code
         self.status = status
 

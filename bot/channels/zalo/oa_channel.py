@@ -21,7 +21,7 @@ from bot.channels.zalo.oa_api import MAX_TEXT, RATE_ERRORS, RECIPIENT_ERRORS, WI
 from bot.channels.zalo.oa_events import CHANNEL as CHANNEL
 from bot.channels.zalo.oa_events import SIGNATURE_HEADER, incoming_from_event, signed
 from bot.channels.zalo.webhooks import json_body
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.delivery import SendError
 from bot.messages import Incoming, Outgoing
 from storage.actions import zalo_tokens
@@ -49,7 +49,7 @@ class TokenKeeper:
     and `zalo_tokens.do_rotate` keeps the winner's pair when two processes refresh together.
     """
 
-    def __init__(self, ctx: BotContext, client: OaClient, config: OaConfig) -> None:
+    def __init__(self, ctx: BotHost, client: OaClient, config: OaConfig) -> None:
         self.ctx, self.client, self.config = ctx, client, config
         self._lock = asyncio.Lock()
         self._failing = False
@@ -90,7 +90,7 @@ class TokenKeeper:
                     return again[0]
                 if not self._failing:
                     log.error("Zalo OA token refresh failed: %s (code %s); the OA must be authorised again",
-                              exc.description, exc.code)
+                              exc.message, exc.code)
                 self._failing = True
                 raise
             until = utcnow() + timedelta(seconds=tokens.expires_in)
@@ -110,7 +110,7 @@ class TokenKeeper:
 
 def _send_error(exc: OaError) -> SendError:
     """Zalo's answer as the outbox's outcome, with a Vietnamese reason for the organiser."""
-    detail = f"{exc.description} (mã {exc.code})" if exc.code is not None else exc.description
+    detail = f"{exc.message} (mã {exc.code})" if exc.code is not None else exc.message
     if exc.code in WINDOW_ERRORS:
         return SendError(f"Zalo OA không cho gửi: {WINDOW_ERRORS[exc.code]} ({detail}). Zalo chỉ cho OA gửi tin "
                          f"tư vấn trong 7 ngày kể từ lần cuối người dân nhắn OA. {WEB_CHAT_HINT}", permanent=True)
@@ -161,15 +161,15 @@ async def send_outgoing(sender: OaSender, chat_id: str, out: Outgoing) -> None:
     await sender.send(chat_id, render(out))
 
 
-async def answer(ctx: BotContext, sender: OaSender, incoming: Incoming) -> None:
+async def answer(ctx: BotHost, sender: OaSender, incoming: Incoming) -> None:
     for out in await service.handle(ctx, incoming):
         try:
             await send_outgoing(sender, incoming.chat_id, out)
         except SendError as exc:
-            log.warning("could not reply to a Zalo OA follower: %s", exc.reason)
+            log.warning("could not reply to a Zalo OA follower: %s", exc.message)
 
 
-def webhook_router(ctx: BotContext, sender: OaSender, config: OaConfig) -> APIRouter:
+def webhook_router(ctx: BotHost, sender: OaSender, config: OaConfig) -> APIRouter:
     """POST /hooks/zalo-oa: an event without Zalo's valid signature is refused and stores nothing."""
     router = APIRouter()
 
@@ -213,7 +213,7 @@ class OaChannel:
     router: APIRouter
 
     @classmethod
-    def from_settings(cls, ctx: BotContext) -> OaChannel | None:
+    def from_settings(cls, ctx: BotHost) -> OaChannel | None:
         s = ctx.settings
         app_secret, oa_secret = s.zalo_oa_app_secret, s.zalo_oa_secret_key
         if not s.zalo_oa_app_id or app_secret is None or oa_secret is None or s.zalo_oa_refresh_token is None:
