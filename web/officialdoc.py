@@ -1,7 +1,7 @@
 """Administrative documents laid out as Nghị định 30/2020/NĐ-CP, Phụ lục I, asks.
 
 A4 (210 × 297 mm); margins top and bottom 20-25 mm, left 30-35 mm, right 15-20 mm; Times New Roman;
-national heading "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" (upper case, 12-13 pt, bold) with the motto
+national heading "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" (upper case, 12-13 pt, bold; 12 here) with the motto
 "Độc lập - Tự do - Hạnh phúc" (13-14 pt, bold) and a solid line under it as long as the motto; the issuing
 body (upper case, bold, under its parent body if any) with a line of 1/3-1/2 of its length; "Số: …/TB-UBND";
 "Hậu Giang, ngày 05 tháng 01 năm 2026" in italics (day below 10 and months 1-2 with a leading zero); the
@@ -34,7 +34,7 @@ FONT = "Times New Roman"
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 TEXT_WIDTH = Mm(210 - 30 - 15)
-LEFT_COLUMN = Mm(68)
+LEFT_COLUMN = Mm(60)
 
 
 @dataclass(frozen=True)
@@ -109,14 +109,15 @@ def start(letterhead: Letterhead, kind_code: str, issued: date) -> Document:
     right_column = TEXT_WIDTH - LEFT_COLUMN
     left, right = table.rows[0].cells
     left.width, right.width = LEFT_COLUMN, right_column
+    table.columns[0].width, table.columns[1].width = LEFT_COLUMN, right_column
     first = left.paragraphs[0]
     if letterhead.parent_body:
-        line(first, letterhead.parent_body.upper(), 13)
+        line(first, letterhead.parent_body.upper(), 12)
         first = left.add_paragraph()
-    line(first, letterhead.issuing_body.upper(), 13, bold=True)
+    line(first, letterhead.issuing_body.upper(), 12, bold=True)
     _rule(left, LEFT_COLUMN, LEFT_COLUMN // 3)
     line(left.add_paragraph(), f"Số:       /{kind_code}-{letterhead.symbol}", 13)
-    line(right.paragraphs[0], NATION, 13, bold=True)
+    line(right.paragraphs[0], NATION, 12, bold=True)
     line(right.add_paragraph(), MOTTO, 14, bold=True)
     _rule(right, right_column, Cm(6.2))
     line(right.add_paragraph(), vn_long_date(letterhead.place, issued), 14, italic=True)
@@ -176,6 +177,7 @@ def finish(doc: Document, letterhead: Letterhead, recipients: Sequence[str] = ()
     block.autofit = False
     left, right = block.rows[0].cells
     left.width, right.width = Mm(80), TEXT_WIDTH - Mm(80)
+    block.columns[0].width, block.columns[1].width = Mm(80), TEXT_WIDTH - Mm(80)
     line(left.paragraphs[0], "Nơi nhận:", 12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT)
     names = [*dict.fromkeys([*letterhead.recipients, *recipients])]
     for name in names:

@@ -140,7 +140,8 @@ def test_citizens_ask_organiser_answers_citizens_read(server: tuple[str, Console
         browser.close()
 
     with ctx.sessions() as s:
-        rows = s.scalars(select(Outbox).where(Outbox.reply_id.is_not(None))).all()
+        asked = select(Question.id).join(Question.meeting).where(Question.meeting.has(code="PB2026"))
+        rows = s.scalars(select(Outbox).where(Outbox.reply_id.is_not(None), Outbox.question_id.in_(asked))).all()
         assert len(rows) == 2 and all(r.status == "sent" for r in rows)
         merged = s.scalars(select(Question).join(Question.meeting).where(
             Question.duplicate_of_id.is_not(None), Question.meeting.has(code="PB2026"))).all()
