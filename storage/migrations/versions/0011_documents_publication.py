@@ -1,16 +1,16 @@
 """documents and publication: units' letterhead and signer, questions' summary and published time,
 and a partial index of the few questions citizens rated or re-opened, for the reports' feedback columns
 
-Revision ID: 0010_documents_publication
-Revises: 0009_inbox_outbox_leases
+Revision ID: 0011_documents_publication
+Revises: 0010_office_notices
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010_documents_publication'
-down_revision = '0009_inbox_outbox_leases'
+revision = '0011_documents_publication'
+down_revision = '0010_office_notices'
 branch_labels = None
 depends_on = None
 
