@@ -27,10 +27,11 @@ from bot.context import BotHost
 from bot.flow.inputs import sanitized
 from bot.flow.prompts import short
 from bot.messages import Incoming, Outgoing
-from storage import chat, queries
+from storage import queries
 from storage.actions import delivery
 from storage.actions import webchat as webchat_actions
 from storage.models import Question
+from storage.queries import chat
 from storage.uploads import save_upload
 
 CHANNEL = "web"

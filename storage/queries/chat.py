@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import ChatLine, Citizen, Outbox, Question, Reply, ReplyQuestion
+from storage.models import ChatLine, Citizen, Outbox, Question, Reply
+from storage.queries.replies import latest_replies
 
 
 def own_question(session: Session, citizen_id: int, ticket: str) -> Question | None:
@@ -19,10 +20,7 @@ def own_question(session: Session, citizen_id: int, ticket: str) -> Question | N
 
 
 def latest_answer(session: Session, question_id: int) -> Reply | None:
-    return session.scalars(
-        select(Reply).join(ReplyQuestion, ReplyQuestion.reply_id == Reply.id)
-        .where(ReplyQuestion.question_id == question_id).order_by(Reply.created_at.desc(), Reply.id.desc())
-    ).first()
+    return latest_replies(session, [question_id]).get(question_id)
 
 
 def transcript(session: Session, citizen_id: int, limit: int = 200) -> list[ChatLine]:
