@@ -30,6 +30,7 @@ from web.routes import (
     meetings,
     open311,
     overdue,
+    public,
     questions,
     queue,
     reports,
@@ -114,7 +115,7 @@ def create_app(ctx: ConsoleHost, routers: Sequence[APIRouter] = ()) -> FastAPI:
     _install_handlers(app)
     app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
     for module in (auth, meetings, queue, questions, agenda, overdue, reports, classifier, admin, inbox, account,
-                   units, attachments):
+                   units, attachments, public):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(open311.router)
     for router in routers:

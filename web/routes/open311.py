@@ -1,7 +1,7 @@
 """Open311 GeoReport v2: fields as services, questions as service requests, in JSON and XML.
 
-Reading requests needs a console session or an API key (citizens' questions are not public);
-each caller sees only what its reach covers. Posting needs an API key.
+Reading requests without an API key or a console session gives exactly the published requests (the
+answers on /cong-khai/); with one, each caller sees what its reach covers. Posting needs an API key.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def _reach(request: Request, session: Session, api_key: str | None) -> Reach:
     uid = request.session.get("uid")
     user = session.get(User, uid) if isinstance(uid, int) else None
     if user is None or not user.active or request.session.get("pw") != user.password_hash[-16:]:
-        raise ApiError(401, "Cần khóa API (api_key) hoặc phiên đăng nhập của trang quản trị.")
+        # Without a key or a console session: the answers organisers published, as on /cong-khai/.
+        return Reach.public()
     return principal_from(session, user).reach
 
 
