@@ -13,14 +13,15 @@ from rich.progress import Progress
 from rich.table import Table
 
 from doithoai.context import AppContext
+from doithoai.errors import HandledGroup
 from storage import lifecycle, queries, reports
 from storage.actions import meetings as meeting_actions
 from storage.actions import replies, units
-from storage.errors import DomainError
 from storage.reach import Reach
 from storage.vnformat import LOCAL_TZ, vn_datetime, vn_int
 
-app = typer.Typer(help="doithoai: câu hỏi của người dân cho hội nghị tiếp xúc, đối thoại.", no_args_is_help=True)
+app = typer.Typer(help="doithoai: câu hỏi của người dân cho hội nghị tiếp xúc, đối thoại.", no_args_is_help=True,
+                  cls=HandledGroup)
 unit_app = typer.Typer(help="Đơn vị hành chính.", no_args_is_help=True)
 agency_app = typer.Typer(help="Cơ quan, đơn vị giải quyết.", no_args_is_help=True)
 meeting_app = typer.Typer(help="Hội nghị tiếp xúc, đối thoại.", no_args_is_help=True)
@@ -106,13 +107,10 @@ def unit_create(
     parent: Annotated[str | None, typer.Option(help="Code of the parent unit.")] = None,
 ) -> None:
     ctx = _ctx()
-    try:
-        with ctx.transaction() as session:
-            parent_id = units.get_unit_by_code(session, parent).id if parent else None
-            unit = units.create_unit(session, code=code, name=name, level=level, parent_id=parent_id)
-            console.print(f"Đã tạo đơn vị {unit.code} — {unit.name}.")
-    except DomainError as exc:
-        raise _fail(exc.message) from None
+    with ctx.transaction() as session:
+        parent_id = units.get_unit_by_code(session, parent).id if parent else None
+        unit = units.create_unit(session, code=code, name=name, level=level, parent_id=parent_id)
+        console.print(f"Đã tạo đơn vị {unit.code} — {unit.name}.")
 
 
 @unit_app.command("list")
@@ -131,12 +129,9 @@ def agency_create(
     name: Annotated[str, typer.Option(help="Name of the agency.")],
 ) -> None:
     ctx = _ctx()
-    try:
-        with ctx.transaction() as session:
-            agency = units.create_agency(session, unit_id=units.get_unit_by_code(session, unit).id, name=name)
-            console.print(f"Đã tạo cơ quan số {agency.id} — {agency.name}.")
-    except DomainError as exc:
-        raise _fail(exc.message) from None
+    with ctx.transaction() as session:
+        agency = units.create_agency(session, unit_id=units.get_unit_by_code(session, unit).id, name=name)
+        console.print(f"Đã tạo cơ quan số {agency.id} — {agency.name}.")
 
 
 @agency_app.command("list")
@@ -161,16 +156,13 @@ def meeting_create(
     state: Annotated[str, typer.Option(help="planned, open, held or closed.")] = "open",
 ) -> None:
     ctx = _ctx()
-    try:
-        with ctx.transaction() as session:
-            meeting = meeting_actions.create_meeting(
-                session, unit_id=units.get_unit_by_code(session, unit).id, title=title,
-                starts_at=_parse_when(starts), chair=chair, target_group=target_group, place=place,
-                intake_until=_parse_when(intake_until) if intake_until else None, state=state,
-            )
-            console.print(f"Đã tạo hội nghị mã [bold]{meeting.code}[/bold]: {meeting.title}.")
-    except DomainError as exc:
-        raise _fail(exc.message) from None
+    with ctx.transaction() as session:
+        meeting = meeting_actions.create_meeting(
+            session, unit_id=units.get_unit_by_code(session, unit).id, title=title,
+            starts_at=_parse_when(starts), chair=chair, target_group=target_group, place=place,
+            intake_until=_parse_when(intake_until) if intake_until else None, state=state,
+        )
+        console.print(f"Đã tạo hội nghị mã [bold]{meeting.code}[/bold]: {meeting.title}.")
 
 
 @meeting_app.command("list")
@@ -191,15 +183,12 @@ def meeting_state(
 ) -> None:
     """Move a meeting to another state and record its attendance."""
     ctx = _ctx()
-    try:
-        with ctx.transaction() as session:
-            meeting = meeting_actions.get_meeting_by_code(session, code)
-            meeting_actions.set_meeting_state(session, meeting.id, state)
-            if attendance is not None:
-                meeting_actions.record_attendance(session, meeting.id, attendance)
-            console.print(f"Hội nghị {meeting.code}: {meeting_actions.STATE_LABELS[meeting.state]}.")
-    except DomainError as exc:
-        raise _fail(exc.message) from None
+    with ctx.transaction() as session:
+        meeting = meeting_actions.get_meeting_by_code(session, code)
+        meeting_actions.set_meeting_state(session, meeting.id, state)
+        if attendance is not None:
+            meeting_actions.record_attendance(session, meeting.id, attendance)
+        console.print(f"Hội nghị {meeting.code}: {meeting_actions.STATE_LABELS[meeting.state]}.")
 
 
 @question_app.command("list")
@@ -242,14 +231,11 @@ def reply_cmd(
 ) -> None:
     """Answer a question; every citizen asking the same thing receives it in their chat."""
     ctx = _ctx()
-    try:
-        with ctx.transaction() as session:
-            question = queries.get_question_by_ticket(session, ticket, Reach.admin())
-            replies.reply(session, question.id, text, author=author, status=status)
-            n = queries.asker_count(session, question.duplicate_of_id or question.id)
-            console.print(f"Đã gửi trả lời cho câu hỏi {question.ticket} ({vn_int(n)} người hỏi).")
-    except DomainError as exc:
-        raise _fail(exc.message) from None
+    with ctx.transaction() as session:
+        question = queries.get_question_by_ticket(session, ticket, Reach.admin())
+        replies.reply(session, question.id, text, author=author, status=status)
+        n = queries.asker_count(session, question.duplicate_of_id or question.id)
+        console.print(f"Đã gửi trả lời cho câu hỏi {question.ticket} ({vn_int(n)} người hỏi).")
 
 
 @app.command("import")

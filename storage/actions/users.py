@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.actions.logins import end_all_sessions
 from storage.errors import InvalidInput, NotFound
 from storage.models import Agency, Unit, User
 from storage.reach import ADMIN, AGENCY, ORGANISER, ROLES, Reach
@@ -83,6 +84,8 @@ def set_password(session: Session, user_id: int, password: str) -> User:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.", code="weak_password")
     user.password_hash = _hasher.hash(password)
+    # A new password ends every open session of the account.
+    end_all_sessions(session, user.id)
     session.flush()
     return user
 
@@ -92,6 +95,8 @@ def set_active(session: Session, user_id: int, active: bool) -> User:
     if user is None:
         raise NotFound(f"Không tìm thấy tài khoản số {user_id}.")
     user.active = active
+    if not active:
+        end_all_sessions(session, user.id)
     session.flush()
     return user
 
