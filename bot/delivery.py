@@ -20,6 +20,7 @@ from bot.context import BotContext
 from bot.retry import retrying
 from storage import queue
 from storage.actions import delivery
+from telemetry.metrics import DELIVERIES, RATE_LIMITED
 
 log = logging.getLogger("doithoai.delivery")
 
@@ -126,6 +127,7 @@ class DeliveryWorker:
             await sender.send(job.chat_id, job.text)
         except SendError as exc:
             if exc.retry_after is not None:
+                RATE_LIMITED.labels(job.channel).inc()
                 limiter.pause(exc.retry_after)
                 await asyncio.to_thread(self._record, delivery.postpone, job.id, exc.retry_after, exc.reason)
             else:
@@ -135,6 +137,7 @@ class DeliveryWorker:
             log.exception("sending outbox row %s failed", job.id)
             await asyncio.to_thread(self._failed, job.id, f"{type(exc).__name__}: {exc}", False)
             return
+        DELIVERIES.labels(job.channel).inc()
         self._sent.append(job.id)
 
     def _record(self, fn: Callable[..., None], *args: object) -> None:

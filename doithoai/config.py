@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,10 @@ class Settings(BaseSettings):
     fields_path: Path | None = None
     upload_dir: Path = Path("data/uploads")
     log_level: str = "INFO"
+    # "plain" lines or "json" (one object per line, for log collectors).
+    log_format: Literal["plain", "json"] = "plain"
+    # Who may read /metrics: comma-separated addresses or networks (CIDR).
+    metrics_allow: str = "127.0.0.1/32,::1/128"
 
     telegram_token: SecretStr | None = None
     telegram_base_url: str | None = None
@@ -55,6 +60,16 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().strip():
             return None
         return value
+
+
+def secret_values(settings: BaseSettings) -> list[str]:
+    """Every secret setting's value, for the log filter to redact wherever it appears."""
+    values = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name, None)
+        if isinstance(value, SecretStr) and value.get_secret_value():
+            values.append(value.get_secret_value())
+    return values
 
 
 @lru_cache

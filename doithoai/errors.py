@@ -33,17 +33,17 @@ def _database_url() -> str:
 def report(exc: BaseException) -> int:
     """Print what went wrong and what to do; the exit code for it."""
     if isinstance(exc, DomainError):
-        err.print(f"[red]Lỗi:[/red] {exc.message}", highlight=False)
+        err.print(f"[red]Lỗi:[/red] {exc.message}", highlight=False, soft_wrap=True)
         return EXIT_DATABASE if exc.code.startswith(("database", "schema")) else EXIT_INPUT
     if isinstance(exc, SQLAlchemyError):
         translated = translate(exc, _database_url())
         log.debug("database error", exc_info=exc)
-        err.print(f"[red]Lỗi:[/red] {translated.message}", highlight=False)
+        err.print(f"[red]Lỗi:[/red] {translated.message}", highlight=False, soft_wrap=True)
         return EXIT_DATABASE
     if isinstance(exc, ValidationError):
         names = ", ".join(f"DOITHOAI_{str(e['loc'][0]).upper()}" for e in exc.errors() if e.get("loc"))
         err.print(f"[red]Lỗi cấu hình:[/red] giá trị không hợp lệ ở {names or 'một biến môi trường'}.",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
         return EXIT_SETTINGS
     raise exc
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 
@@ -11,7 +10,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from bot.runner import Channels
+from doithoai.config import secret_values
 from doithoai.context import AppContext
+from telemetry.logs import configure_logging
 
 PARTS = ("web", "bot", "worker")
 # Database turns run in worker threads beside the event loop. With Python's default 5 ms switch
@@ -22,8 +23,7 @@ SWITCH_INTERVAL_SECONDS = 0.0005
 
 def run(ctx: AppContext, host: str, port: int, only: str | None) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-    logging.basicConfig(level=ctx.settings.log_level.upper(), force=True,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(ctx.settings.log_level, ctx.settings.log_format, secret_values(ctx.settings))
     asyncio.run(serve(ctx, host, port, only))
 
 
@@ -52,7 +52,8 @@ async def serve(ctx: AppContext, host: str, port: int, only: str | None) -> None
     web_needed = "web" in parts or ("bot" in parts and bool(channels.routers))
     if web_needed:
         app = build_web(ctx, channels, with_console="web" in parts)
-        config = uvicorn.Config(app, host=host, port=port, log_level=ctx.settings.log_level.lower())
+        # log_config=None: uvicorn's loggers go through the root handler and its redacting filter.
+        config = uvicorn.Config(app, host=host, port=port, log_level=ctx.settings.log_level.lower(), log_config=None)
         server = uvicorn.Server(config)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -10,6 +10,7 @@ from nlp import classify, duplicates
 # The functions, not the module: `nlp/__init__` rebinds the name `nlp.normalize` to the function.
 from nlp.normalize import normalize, strip_diacritics
 from storage.analysis import Analysis
+from telemetry.metrics import CLASSIFY_SECONDS
 
 
 class NlpAnalyzer:
@@ -19,6 +20,10 @@ class NlpAnalyzer:
         self.classifier = classify.load_or_train(model_path, fields_path=fields_path)
 
     def analyze(self, text: str) -> Analysis:
+        with CLASSIFY_SECONDS.time():
+            return self._analyze(text)
+
+    def _analyze(self, text: str) -> Analysis:
         normalized = normalize(text)
         # `predict` would normalise the text a second time.
         prediction = self.classifier.predict_normalized([normalized])[0]

@@ -12,13 +12,13 @@ import logging
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 MASK = "***"
 
 _PATTERNS = [
     # Telegram bot tokens: <bot id>:<35 characters>, also inside /bot<token>/ URLs.
-    (re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}"), MASK),
+    (re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}"), MASK),
     # Secrets in query strings and form bodies: ?api_key=..., &access_token=..., password=...
     (re.compile(r"(?i)\b((?:api[_-]?key|access[_-]?token|refresh[_-]?token|secret[_-]?key|token|secret|password"
                 r"|passwd|pwd)=)[^&\s\"']+"), rf"\g<1>{MASK}"),
@@ -81,9 +81,10 @@ class JsonFormatter(logging.Formatter):
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
-def configure_logging(level: str = "INFO", fmt: str = "plain", secrets: Iterable[str] = ()) -> logging.Handler:
+def configure_logging(level: str = "INFO", fmt: str = "plain", secrets: Iterable[str] = (),
+                      stream: IO[str] | None = None) -> logging.Handler:
     """One handler on the root logger, with the redacting filter; uvicorn's loggers propagate to it."""
-    handler = logging.StreamHandler()
+    handler = logging.StreamHandler(stream)
     handler.addFilter(RedactingFilter(secrets))
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(PLAIN_FORMAT))
     root = logging.getLogger()

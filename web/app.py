@@ -19,7 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from storage.dberrors import translate
 from storage.errors import DomainError, OutOfReach
 from web.deps import SESSION_HOURS, Context, Forbidden, LoginRequired
-from web.middleware import BodyLimit, RequestTiming, SecurityHeaders
+from web.middleware import BodyLimit, RequestTiming, SecurityHeaders, security_headers
 from web.open311_format import error as open311_error
 from web.open311_format import format_of_path as open311_format_of
 from web.render import render
@@ -83,8 +83,12 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return _error(request, 500, "Đã có lỗi ngoài dự kiến. Lỗi đã được ghi lại; anh/chị vui lòng thử lại sau "
-                                    "hoặc báo cho quản trị viên.", "server_error")
+        response = _error(request, 500, "Đã có lỗi ngoài dự kiến. Lỗi đã được ghi lại; anh/chị vui lòng thử lại "
+                                        "sau hoặc báo cho quản trị viên.", "server_error")
+        # This handler runs outside the middleware stack, so the headers are added here.
+        for name, value in security_headers(request.url.path):
+            response.headers[name.decode()] = value.decode()
+        return response
 
 
 def create_app(ctx: Context) -> FastAPI:

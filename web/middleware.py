@@ -94,6 +94,13 @@ def policy_for(path: str) -> str:
     return CSP
 
 
+def security_headers(path: str, *, hsts: bool = False) -> list[tuple[bytes, bytes]]:
+    headers = [*SECURITY_HEADERS, (b"content-security-policy", policy_for(path).encode())]
+    if hsts:
+        headers.append((b"strict-transport-security", b"max-age=31536000"))
+    return headers
+
+
 class SecurityHeaders:
     """Adds the security headers to every HTTP response, whatever produced it."""
 
@@ -105,17 +112,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = policy_for(scope.get("path", "")).encode()
+        wanted = security_headers(scope.get("path", ""), hsts=self.hsts)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
-                if b"content-security-policy" not in present:
-                    extra.append((b"content-security-policy", policy))
-                if self.hsts:
-                    extra.append((b"strict-transport-security", b"max-age=31536000"))
-                message["headers"] = [*message.get("headers", []), *extra]
+                message["headers"] = [*message.get("headers", []), *((n, v) for n, v in wanted if n not in present)]
             await send(message)
 
         await self.app(scope, receive, with_headers)
