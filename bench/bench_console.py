@@ -35,7 +35,7 @@ from doithoai.config import Settings
 from storage import lifecycle
 from storage.actions import meetings, units, users
 from storage.analysis import PlainAnalyzer, fold
-from storage.db import make_engine, make_sessionmaker, session_scope
+from storage.db import is_postgres, make_engine, make_sessionmaker, session_scope
 from storage.migrate import upgrade
 from storage.models import Question, StatusEvent
 from web.app import create_app
@@ -122,7 +122,7 @@ def build(url: str, total: int) -> dict[str, Any]:
             ["question_id", "kind", "from_value", "to_value", "actor", "at"],
             text("SELECT id, 'status', 'assigned', 'resolved', 'bench', updated_at FROM questions "
                  "WHERE status = 'resolved'").columns()))
-    if engine.dialect.name == "postgresql":
+    if is_postgres(engine):
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
     else:

@@ -36,6 +36,8 @@ class BotSettings(Protocol):
     question_join_seconds: float
     max_attachment_bytes: int
 
+    def signing_key(self) -> str: ...
+
 
 class BotContext(Protocol):
     @property

@@ -20,6 +20,7 @@ from bot.context import BotContext
 from bot.retry import retrying
 from storage import queue
 from storage.actions import delivery
+from storage.db import is_postgres
 from telemetry.metrics import DELIVERIES, RATE_LIMITED
 
 log = logging.getLogger("doithoai.delivery")
@@ -105,7 +106,7 @@ class DeliveryWorker:
         self.worker_id = worker_id or uuid.uuid4().hex[:8]
         self.limiters = {name: RateLimiter(s.rate_per_second, s.rate_per_chat) for name, s in senders.items()}
         self.max_attempts = ctx.settings.outbox_max_attempts
-        self.sqlite = ctx.settings.database_url.startswith("sqlite")
+        self.sqlite = not is_postgres(ctx.settings.database_url)
         self._sent: list[int] = []
 
     def claim(self, limit: int) -> list[Job]:

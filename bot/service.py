@@ -12,6 +12,7 @@ from bot.flow.turn import Turn
 from bot.messages import Incoming, Outgoing
 from bot.retry import BUSY, retrying
 from storage.actions import citizens, conversations
+from storage.db import is_postgres
 from telemetry.metrics import MESSAGES
 
 log = logging.getLogger("doithoai.bot")
@@ -22,7 +23,7 @@ def process(ctx: BotContext, incoming: Incoming) -> list[Outgoing]:
 
     A busy database is tried again a few times before the citizen is asked to send later.
     """
-    sqlite = ctx.settings.database_url.startswith("sqlite")
+    sqlite = not is_postgres(ctx.settings.database_url)
     MESSAGES.labels(incoming.channel).inc()
     try:
         return retrying(lambda: _turn(ctx, incoming), sqlite=sqlite)

@@ -90,7 +90,6 @@ HELP = (
     "/tro_giup — hướng dẫn này"
 )
 UNKNOWN_COMMAND = "Lệnh «/{command}» không có. " + HELP
-CANCELLED = "Đã hủy câu hỏi đang soạn."
 
 NOT_ACCEPTED = {
     "voice": "Hiện hệ thống chưa nhận tin nhắn thoại. Anh/chị vui lòng gõ câu hỏi bằng chữ.",

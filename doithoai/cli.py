@@ -12,13 +12,16 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from doithoai import nlp_commands, web_commands
 from doithoai.context import AppContext
 from doithoai.errors import HandledGroup
-from storage import lifecycle, queries, reports
+from doithoai.web_commands import demo_users
+from storage import lifecycle, lookup, queries, reports
 from storage.actions import meetings as meeting_actions
 from storage.actions import replies, units
+from storage.clock import LOCAL_TZ, parse_datetime
 from storage.reach import Reach
-from storage.vnformat import LOCAL_TZ, vn_datetime, vn_int
+from storage.vnformat import vn_datetime, vn_int
 
 app = typer.Typer(help="doithoai: câu hỏi của người dân cho hội nghị tiếp xúc, đối thoại.", no_args_is_help=True,
                   cls=HandledGroup)
@@ -30,6 +33,8 @@ app.add_typer(unit_app, name="unit")
 app.add_typer(agency_app, name="agency")
 app.add_typer(meeting_app, name="meeting")
 app.add_typer(question_app, name="question")
+uploads_app = typer.Typer(help="Tệp người dân gửi kèm câu hỏi.", no_args_is_help=True)
+app.add_typer(uploads_app, name="uploads")
 
 console = Console()
 err = Console(stderr=True)
@@ -45,12 +50,10 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _parse_when(value: str) -> datetime:
-    for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(value.strip(), fmt).replace(tzinfo=LOCAL_TZ)
-        except ValueError:
-            continue
-    raise _fail(f"Thời gian «{value}» không đúng dạng dd/mm/yyyy hh:mm.")
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise _fail(f"Thời gian «{value}» không đúng dạng dd/mm/yyyy hh:mm.") from None
 
 
 @app.command("init-db")
@@ -76,12 +79,7 @@ def demo() -> None:
     console.print("Đã nạp dữ liệu mẫu. Các hội nghị:")
     for title, code in codes.items():
         console.print(f"  [bold]{code}[/bold]  {title}  —  {ctx.settings.public_url}/chat/{code}")
-    import importlib.util
-
-    if importlib.util.find_spec("doithoai.web_commands") is not None:
-        from doithoai.web_commands import demo_users  # type: ignore[import-not-found,unused-ignore]
-
-        demo_users(ctx)
+    demo_users(ctx)
 
 
 @app.command()
@@ -108,7 +106,7 @@ def unit_create(
 ) -> None:
     ctx = _ctx()
     with ctx.transaction() as session:
-        parent_id = units.get_unit_by_code(session, parent).id if parent else None
+        parent_id = lookup.get_unit_by_code(session, parent).id if parent else None
         unit = units.create_unit(session, code=code, name=name, level=level, parent_id=parent_id)
         console.print(f"Đã tạo đơn vị {unit.code} — {unit.name}.")
 
@@ -130,7 +128,7 @@ def agency_create(
 ) -> None:
     ctx = _ctx()
     with ctx.transaction() as session:
-        agency = units.create_agency(session, unit_id=units.get_unit_by_code(session, unit).id, name=name)
+        agency = units.create_agency(session, unit_id=lookup.get_unit_by_code(session, unit).id, name=name)
         console.print(f"Đã tạo cơ quan số {agency.id} — {agency.name}.")
 
 
@@ -158,7 +156,7 @@ def meeting_create(
     ctx = _ctx()
     with ctx.transaction() as session:
         meeting = meeting_actions.create_meeting(
-            session, unit_id=units.get_unit_by_code(session, unit).id, title=title,
+            session, unit_id=lookup.get_unit_by_code(session, unit).id, title=title,
             starts_at=_parse_when(starts), chair=chair, target_group=target_group, place=place,
             intake_until=_parse_when(intake_until) if intake_until else None, state=state,
         )
@@ -184,7 +182,7 @@ def meeting_state(
     """Move a meeting to another state and record its attendance."""
     ctx = _ctx()
     with ctx.transaction() as session:
-        meeting = meeting_actions.get_meeting_by_code(session, code)
+        meeting = lookup.get_meeting_by_code(session, code)
         meeting_actions.set_meeting_state(session, meeting.id, state)
         if attendance is not None:
             meeting_actions.record_attendance(session, meeting.id, attendance)
@@ -201,7 +199,7 @@ def question_list(
     with ctx.transaction() as session:
         meeting_id = None
         if meeting:
-            found = queries.get_meeting_by_code(session, meeting)
+            found = lookup.find_meeting_by_code(session, meeting)
             if found is None:
                 raise _fail(f"Không tìm thấy hội nghị mã «{meeting}».")
             meeting_id = found.id
@@ -276,7 +274,7 @@ def report(
     ctx = _ctx()
     with ctx.transaction() as session:
         if unit:
-            found = queries.get_unit_by_code(session, unit)
+            found = lookup.find_unit_by_code(session, unit)
         else:
             roots = [u for u in queries.list_units(session, Reach.admin()) if u.parent_id is None]
             found = roots[0] if roots else None
@@ -295,16 +293,18 @@ def report(
     console.print(table)
 
 
-def _register_optional() -> None:
-    import importlib
-    import importlib.util
+@uploads_app.command("sweep")
+def uploads_sweep() -> None:
+    """Remove uploaded files that no stored question or recent draft uses (the worker does it hourly)."""
+    from doithoai.runtime import sweep_once
 
-    from doithoai import nlp_commands
+    result = sweep_once(_ctx())
+    console.print(f"Đã xóa {vn_int(result.removed)} tệp không còn dùng; còn giữ {vn_int(result.kept)} tệp.")
 
+
+def _register_commands() -> None:
     nlp_commands.register(app, corrections=_corrections)
-    for module in ("doithoai.web_commands", "doithoai.bot_commands"):
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module).register(app)
+    web_commands.register(app)
 
 
 def _corrections() -> list[tuple[str, str]]:
@@ -314,4 +314,4 @@ def _corrections() -> list[tuple[str, str]]:
         return queries.confirmed_examples(session, Reach.admin(), corrections_only=True)
 
 
-_register_optional()
+_register_commands()

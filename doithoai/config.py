@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -59,6 +60,20 @@ class Settings(BaseSettings):
             raise ValueError("this is a placeholder, not a real secret; set the real value or unset it")
         if value is not None and not value.get_secret_value().strip():
             return None
+        return value
+
+    def signing_key(self) -> str:
+        """The key that signs console sessions and web chat cookies: DOITHOAI_SECRET_KEY, or one
+        generated once into `secret_key` beside the uploads folder and reused after restarts."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.upload_dir.parent / "secret_key"
+        if path.exists() and (stored := path.read_text(encoding="utf-8").strip()):
+            return stored
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value, encoding="utf-8")
+        path.chmod(0o600)
         return value
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from storage.actions.imports import ImportRow
-from storage.vnformat import LOCAL_TZ
+from storage.clock import LOCAL_TZ, parse_datetime
 
 COLUMNS = {
     "meeting_code": ("meeting_code", "meeting", "ma_hoi_nghi", "mã hội nghị"),
@@ -30,12 +30,10 @@ def _parse_date(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
     text = str(value).strip()
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=LOCAL_TZ)
-        except ValueError:
-            continue
-    raise ValueError(f"ngày «{text}» không đúng dạng dd/mm/yyyy")
+    try:
+        return parse_datetime(text)
+    except ValueError:
+        raise ValueError(f"ngày «{text}» không đúng dạng dd/mm/yyyy") from None
 
 
 def _records(path: Path) -> Iterator[dict[str, object]]:

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import signal
 import sys
+from collections.abc import Sequence
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
+from bot.channels import webchat
 from bot.runner import Channels
 from doithoai.config import secret_values
 from doithoai.context import AppContext
+from storage.errors import DomainError
+from storage.uploads import Sweep, sweep_orphans
 from telemetry.logs import configure_logging
+from web.app import create_app
+
+log = logging.getLogger("doithoai.runtime")
 
 PARTS = ("web", "bot", "worker")
+SWEEP_SECONDS = 3600.0
 # Database turns run in worker threads beside the event loop. With Python's default 5 ms switch
 # interval, every socket call of the loop (a reply, a getUpdates) can wait 5 ms for the GIL
 # while a turn computes; a shorter interval hands the GIL back to the loop sooner.
@@ -27,21 +37,35 @@ def run(ctx: AppContext, host: str, port: int, only: str | None) -> None:
     asyncio.run(serve(ctx, host, port, only))
 
 
+def console_app(ctx: AppContext, routers: Sequence[APIRouter] = ()) -> FastAPI:
+    """The organiser console with the citizens' web chat (and any webhook `routers`)."""
+    return create_app(ctx, routers=[webchat.make_router(ctx), *routers])
+
+
 def build_web(ctx: AppContext, channels: Channels, with_console: bool) -> FastAPI:
     """The console with the web chat, or (for `--only bot` in webhook mode) just the webhooks."""
     if with_console:
-        from web.app import create_app
-
-        app = create_app(ctx)
-        if not any(getattr(r, "path", "") == "/chat/api/open" for r in app.routes):
-            from bot.channels.webchat import make_router
-
-            app.include_router(make_router(ctx))
-    else:
-        app = FastAPI(title="doithoai webhooks")
+        return console_app(ctx, channels.routers)
+    app = FastAPI(title="doithoai webhooks")
     for router in channels.routers:
         app.include_router(router)
     return app
+
+
+def sweep_once(ctx: AppContext) -> Sweep:
+    with ctx.transaction() as session:
+        return sweep_orphans(session, ctx.settings.upload_dir)
+
+
+async def sweep_uploads(ctx: AppContext, stop: asyncio.Event, every: float = SWEEP_SECONDS) -> None:
+    """Remove uploads nothing references, once an hour while the worker runs."""
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(sweep_once, ctx)
+        except DomainError as exc:
+            log.warning("upload sweep skipped: %s", exc.message)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
 
 
 async def serve(ctx: AppContext, host: str, port: int, only: str | None) -> None:
@@ -64,6 +88,7 @@ async def serve(ctx: AppContext, host: str, port: int, only: str | None) -> None
             await channels.start_bots(stop)
         if "worker" in parts:
             channels.start_worker(stop)
+            channels.tasks.append(asyncio.create_task(sweep_uploads(ctx, stop)))
         if server is not None:
             # uvicorn handles SIGINT/SIGTERM while it serves, then hands them back to the handlers above.
             await server.serve()

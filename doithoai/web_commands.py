@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from doithoai.context import AppContext
-from storage import queries
-from storage.actions import api_keys, units, users
+from storage import lookup, queries
+from storage.actions import api_keys, users
 from storage.actions.users import ROLE_LABELS
 from storage.errors import DomainError
 from storage.models import Agency, User
@@ -32,7 +32,7 @@ DEMO_ACCOUNTS = [
 
 
 def _agency_id(session: Session, unit_code: str, name: str) -> int:
-    unit = units.get_unit_by_code(session, unit_code)
+    unit = lookup.get_unit_by_code(session, unit_code)
     agency = session.scalars(select(Agency).where(Agency.unit_id == unit.id, Agency.name == name)).first()
     if agency is None:
         raise DomainError(f"Không tìm thấy cơ quan «{name}» của đơn vị {unit_code}.")
@@ -47,7 +47,7 @@ def demo_users(ctx: AppContext) -> None:
             if session.scalars(select(User.id).where(User.username == username)).first() is not None:
                 continue
             password = users.new_password()
-            unit_id = units.get_unit_by_code(session, unit_code).id if unit_code and not agency_name else None
+            unit_id = lookup.get_unit_by_code(session, unit_code).id if unit_code and not agency_name else None
             agency_id = _agency_id(session, unit_code, agency_name) if unit_code and agency_name else None
             users.create_user(session, username=username, role=role, password=password, unit_id=unit_id,
                               agency_id=agency_id, full_name=full_name)
@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
         ctx = AppContext()
         secret = password or users.new_password()
         with ctx.transaction() as session:
-            unit_id = units.get_unit_by_code(session, unit).id if unit else None
+            unit_id = lookup.get_unit_by_code(session, unit).id if unit else None
             agency_id = None
             if agency:
                 if agency.isdigit():
@@ -137,7 +137,7 @@ def register(app: typer.Typer) -> None:
         """Issue an Open311 API key; it is printed once and only its hash is stored."""
         ctx = AppContext()
         with ctx.transaction() as session:
-            unit_id = units.get_unit_by_code(session, unit).id if unit else None
+            unit_id = lookup.get_unit_by_code(session, unit).id if unit else None
             key, raw = api_keys.create_api_key(session, name=name, unit_id=unit_id)
             console.print(f"Đã cấp khóa API «{key.name}». Khóa (chỉ in một lần, hãy lưu lại):")
         typer.echo(raw)

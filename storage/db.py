@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,8 +22,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
+def is_postgres(target: Engine | Connection | Session | str) -> bool:
+    """Whether an engine, connection, session or database URL speaks PostgreSQL (else: SQLite)."""
+    if isinstance(target, str):
+        return make_url(normalise_url(target)).get_backend_name() == "postgresql"
+    bind = target.get_bind() if isinstance(target, Session) else target
+    return bind.dialect.name == "postgresql"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -8,74 +8,20 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, Subquery, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from storage import lifecycle
 from storage.clock import utcnow
-from storage.models import Meeting, Outbox, Question, Unit
+from storage.db import is_postgres
+from storage.models import Outbox
 
 MAX_ATTEMPTS = 8
 
 
 def _lockable(session: Session, stmt: Select[int]) -> Select[int]:
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         return stmt.with_for_update(skip_locked=True)
     return stmt
-
-
-def asker_counts() -> Subquery:
-    """Subquery: question id -> how many questions (itself + duplicates) ask the same thing."""
-    return (
-        select(Question.duplicate_of_id.label("qid"), func.count().label("n"))
-        .where(Question.duplicate_of_id.is_not(None))
-        .group_by(Question.duplicate_of_id)
-        .subquery()
-    )
-
-
-def queue_statement(unit_path: str, include_below: bool = True) -> Select[Question]:
-    """Questions waiting at a unit: by meeting date, then number of askers, then age."""
-    dup = asker_counts()
-    units = select(Unit.id).where(Unit.path.startswith(unit_path) if include_below else Unit.path == unit_path)
-    return (
-        select(Question)
-        .join(Meeting, Meeting.id == Question.meeting_id)
-        .outerjoin(dup, dup.c.qid == Question.id)
-        .where(
-            Question.unit_id.in_(units),
-            Question.status.in_(lifecycle.QUEUE_STATUSES),
-            Question.duplicate_of_id.is_(None),
-        )
-        .order_by(Meeting.starts_at, func.coalesce(dup.c.n, 0).desc(), Question.created_at, Question.id)
-    )
-
-
-def claim_questions(
-    session: Session, unit_path: str, worker: str, *, limit: int = 10, lease: timedelta = timedelta(minutes=15)
-) -> list[Question]:
-    """Claim up to `limit` queue items no one else holds; the caller's transaction commits the claim."""
-    now = utcnow()
-    ids_stmt = (
-        select(Question.id)
-        .where(
-            Question.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit_path))),
-            Question.status.in_(lifecycle.QUEUE_STATUSES),
-            Question.duplicate_of_id.is_(None),
-            or_(Question.claimed_until.is_(None), Question.claimed_until < now),
-        )
-        .order_by(Question.created_at, Question.id)
-        .limit(limit)
-    )
-    ids = list(session.scalars(_lockable(session, ids_stmt)))
-    if not ids:
-        return []
-    rows = list(session.scalars(select(Question).where(Question.id.in_(ids)).order_by(Question.id)))
-    for row in rows:
-        row.claimed_by = worker
-        row.claimed_until = now + lease
-    session.flush()
-    return rows
 
 
 def claim_outbox(

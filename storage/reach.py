@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, exists, false, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.errors import NotFound, OutOfReach
+from storage.errors import OutOfReach
+from storage.lookup import first_or_not_found, get_or_not_found
 from storage.models import Agency, Meeting, Question, Unit
 
 ADMIN = "admin"
@@ -82,16 +83,17 @@ def scope_meetings(stmt: Select[Meeting], reach: Reach) -> Select[Meeting]:
 def require_question(session: Session, question_id: int, reach: Reach) -> Question:
     """The question if the caller may see it; NotFound otherwise (no hint that it exists)."""
     stmt = scope_questions(select(Question).where(Question.id == question_id), reach)
-    question = session.scalars(stmt).first()
-    if question is None:
-        raise NotFound(f"Không tìm thấy câu hỏi số {question_id}.")
-    return question
+    return first_or_not_found(session, stmt, Question, question_id)
+
+
+def require_meeting(session: Session, meeting_id: int, reach: Reach) -> Meeting:
+    """The meeting if the caller may see it; NotFound otherwise."""
+    return first_or_not_found(session, scope_meetings(select(Meeting).where(Meeting.id == meeting_id), reach),
+                              Meeting, meeting_id)
 
 
 def require_unit(session: Session, unit_id: int, reach: Reach) -> Unit:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound(f"Không tìm thấy đơn vị số {unit_id}.")
+    unit = get_or_not_found(session, Unit, unit_id)
     if not reach.covers_unit(unit):
         raise OutOfReach(f"Đơn vị «{unit.name}» nằm ngoài phạm vi của anh/chị.")
     return unit

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from storage import lifecycle
 from storage.clock import aware
+from storage.db import is_postgres
 from storage.models import Agency, Meeting, Question, Unit
 from storage.vnformat import vn_int, vn_pct
 
@@ -232,14 +233,14 @@ def _count_if(cond: Any) -> Any:
 
 
 def _postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+    return is_postgres(session)
 
 
 def over_time(
     session: Session, unit: Unit, *, start: datetime | None = None, end: datetime | None = None
 ) -> list[tuple[str, int, int]]:
     """(month "MM/YYYY", questions received, of them resolved) for questions of `unit` and below."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = is_postgres(session)
     if postgres:
         # date_trunc is several times cheaper than to_char over a million rows.
         month: Any = func.date_trunc("month", func.timezone("Asia/Ho_Chi_Minh", Question.created_at))

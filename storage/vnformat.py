@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from storage.clock import LOCAL_TZ, aware
+
+__all__ = ["LOCAL_TZ", "local", "vn_date", "vn_datetime", "vn_int", "vn_pct"]
 
 
 def vn_int(value: int) -> str:
@@ -33,6 +34,4 @@ def vn_datetime(value: datetime | None) -> str:
 
 
 def local(value: datetime) -> datetime:
-    from storage.clock import aware
-
     return aware(value).astimezone(LOCAL_TZ)

@@ -1,14 +1,14 @@
-"""The FastAPI application: organiser console, Open311 API and (when present) the web chat."""
+"""The FastAPI application: organiser console and Open311 API; the host adds its own routers (the web chat)."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -24,7 +24,6 @@ from web.open311_format import error as open311_error
 from web.open311_format import format_of_path as open311_format_of
 from web.render import render
 from web.routes import admin, agenda, auth, classifier, meetings, open311, ops, overdue, questions, queue, reports
-from web.security import secret_key
 
 log = logging.getLogger("doithoai.web")
 
@@ -91,7 +90,7 @@ def _install_handlers(app: FastAPI) -> None:
         return response
 
 
-def create_app(ctx: Context) -> FastAPI:
+def create_app(ctx: Context, routers: Sequence[APIRouter] = ()) -> FastAPI:
     app = FastAPI(
         title="doithoai API",
         description="Open311 GeoReport v2 API of doithoai: questions of citizens to dialogue meetings.",
@@ -101,7 +100,7 @@ def create_app(ctx: Context) -> FastAPI:
     settings: Any = ctx.settings
     public_url = str(getattr(settings, "public_url", "") or "")
     app.add_middleware(
-        SessionMiddleware, secret_key=secret_key(settings), session_cookie="doithoai_session",
+        SessionMiddleware, secret_key=settings.signing_key(), session_cookie="doithoai_session",
         max_age=SESSION_HOURS * 3600, same_site="lax", https_only=public_url.startswith("https://"),
     )
     # The web chat accepts attachments up to max_attachment_bytes; everything else stays small.
@@ -115,14 +114,10 @@ def create_app(ctx: Context) -> FastAPI:
         app.include_router(module.router, include_in_schema=False)
     app.include_router(open311.router)
     app.include_router(ops.router)
-    # The web chat is the citizen side and lives in the bot package; it is optional here.
-    if importlib.util.find_spec("bot.channels.webchat") is not None:
-        webchat = importlib.import_module("bot.channels.webchat")
-        app.include_router(webchat.make_router(ctx))
+    for router in routers:
+        app.include_router(router)
     return app
 
 
-def _static_dir() -> Any:
-    from pathlib import Path
-
+def _static_dir() -> Path:
     return Path(__file__).with_name("static")

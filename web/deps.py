@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from fastapi import Depends, Request
@@ -16,23 +15,6 @@ from storage.actions.users import reach_of
 from storage.analysis import Analyzer
 from storage.models import User
 from storage.reach import ADMIN, AGENCY, Reach
-
-
-class ConsoleSettings(Protocol):
-    """The settings the console reads (doithoai.config.Settings has them all)."""
-
-    @property
-    def secret_key(self) -> Any: ...
-    @property
-    def public_url(self) -> str: ...
-    @property
-    def telegram_bot_username(self) -> str | None: ...
-    @property
-    def zalo_bot_link(self) -> str | None: ...
-    @property
-    def model_path(self) -> Path: ...
-    @property
-    def fields_path(self) -> Path | None: ...
 
 
 class Context(Protocol):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from storage.clock import LOCAL_TZ, parse_datetime
 from storage.errors import InvalidInput
-from storage.vnformat import LOCAL_TZ
 
 
 def opt_int(value: str | None, label: str) -> int | None:
@@ -27,23 +27,19 @@ def req_int(value: str | None, label: str) -> int:
 def opt_date(value: str | None, label: str) -> date | None:
     if value is None or not value.strip():
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise InvalidInput(f"«{label}» không đúng dạng ngày (dd/mm/yyyy).", code="bad_date")
+    try:
+        return parse_datetime(value).date()
+    except ValueError:
+        raise InvalidInput(f"«{label}» không đúng dạng ngày (dd/mm/yyyy).", code="bad_date") from None
 
 
 def opt_datetime(value: str | None, label: str) -> datetime | None:
     if value is None or not value.strip():
         return None
-    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).replace(tzinfo=LOCAL_TZ)
-        except ValueError:
-            continue
-    raise InvalidInput(f"«{label}» không đúng dạng ngày giờ (dd/mm/yyyy hh:mm).", code="bad_datetime")
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise InvalidInput(f"«{label}» không đúng dạng ngày giờ (dd/mm/yyyy hh:mm).", code="bad_datetime") from None
 
 
 def req_datetime(value: str | None, label: str) -> datetime:

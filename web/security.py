@@ -1,41 +1,13 @@
-"""Secret key and CSRF tokens (login attempts are counted in the database: storage.actions.logins)."""
+"""CSRF tokens (login attempts are counted in the database: storage.actions.logins)."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from pathlib import Path
-from typing import Any
 
 from fastapi import Request
 
 from web.deps import Forbidden
-
-SECRET_FILE = Path("data/secret_key")
-
-
-def secret_key(settings: Any, path: Path | None = None) -> str:
-    """The configured key, or one generated once into data/secret_key and reused after restarts.
-
-    The file sits next to the uploads folder, where the web chat looks for the same key.
-    """
-    if path is None:
-        upload_dir = getattr(settings, "upload_dir", None)
-        path = Path(upload_dir).parent / "secret_key" if upload_dir else SECRET_FILE
-    configured = getattr(settings, "secret_key", None)
-    if configured is not None:
-        value = configured.get_secret_value() if hasattr(configured, "get_secret_value") else str(configured)
-        if value:
-            return str(value)
-    if path.exists():
-        stored = path.read_text(encoding="utf-8").strip()
-        if stored:
-            return stored
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    path.write_text(value, encoding="utf-8")
-    path.chmod(0o600)
-    return value
 
 
 def csrf_token(request: Request) -> str:

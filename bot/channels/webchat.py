@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import secrets
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from bot import messages, service, texts
 from bot.context import BotContext
 from bot.messages import Incoming, Outgoing
 from storage import queries, queue
+from storage.uploads import save_upload
 
 CHANNEL = "web"
 COOKIE = "doithoai_chat"
@@ -31,21 +31,9 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{1,40}$")
 _CODE = re.compile(r"^[A-Za-z0-9]{1,16}$")
 
 
-def secret_for(ctx: BotContext) -> str:
-    """The signing key: DOITHOAI_SECRET_KEY, or one generated once next to the uploads folder."""
-    if ctx.settings.secret_key is not None:
-        return ctx.settings.secret_key.get_secret_value()
-    path = Path(ctx.settings.upload_dir).parent / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
-
-
 def make_router(ctx: BotContext) -> APIRouter:
     router = APIRouter()
-    signer = URLSafeSerializer(secret_for(ctx), salt="doithoai-webchat")
+    signer = URLSafeSerializer(ctx.settings.signing_key(), salt="doithoai-webchat")
     secure = ctx.settings.public_url.startswith("https://")
     page = PAGE.read_text(encoding="utf-8")
 
@@ -110,7 +98,7 @@ def make_router(ctx: BotContext) -> APIRouter:
         kind = messages.PHOTO if (file.content_type or "").startswith("image/") else messages.DOCUMENT
         ref = ""
         if len(data) <= limit:
-            ref = "file:" + await asyncio.to_thread(_store, Path(ctx.settings.upload_dir), file.filename or "", data)
+            ref = await asyncio.to_thread(save_upload, Path(ctx.settings.upload_dir), file.filename or "", data)
         inc = Incoming(CHANNEL, chat_id, chat_id, kind=kind, file_ref=ref, file_name=(file.filename or "")[:300],
                        mime_type=file.content_type, file_size=len(data), update_id=None)
         return reply(await service.handle(ctx, inc), chat_id, new)
@@ -145,14 +133,6 @@ def _fetch_inbox(ctx: BotContext, chat_id: str, after: int) -> list[dict[str, An
             if r.status == "pending":
                 queue.mark_delivered(session, r.id)
         return items
-
-
-def _store(folder: Path, name: str, data: bytes) -> str:
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(name).suffix.lower()[:10] if re.match(r"^\.[A-Za-z0-9]{1,9}$", Path(name).suffix) else ""
-    path = folder / f"{uuid.uuid4().hex}{suffix}"
-    path.write_bytes(data)
-    return str(path)
 
 
 async def _json(request: Request) -> dict[str, Any]:

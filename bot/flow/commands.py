@@ -67,8 +67,7 @@ def withdraw(turn: Turn) -> None:
         turn.say(texts.WITHDRAW_USAGE)
         return
     try:
-        with turn.session.begin_nested():
-            question = questions.withdraw(turn.session, ticket[:32], citizen_id=turn.citizen.id)
+        question = questions.withdraw(turn.session, ticket[:32], citizen_id=turn.citizen.id)
     except DomainError as exc:
         turn.say(exc.message)
         return

@@ -23,15 +23,16 @@ from bot.flow.turn import Turn
 from bot.locality import match_unit
 from bot.messages import BUTTON, COMMAND, DOCUMENT, OPEN, PHOTO, TEXT, Button
 from nlp.privacy import valid_vn_phone
-from storage import queries
+from storage import lookup, queries
 from storage.actions import attachments, citizens, questions
 from storage.analysis import Analysis, Analyzer
 from storage.clock import utcnow
 from storage.errors import DomainError, IntakeClosed
 from storage.models import Meeting
+from storage.uploads import discard_upload
 from storage.vnformat import vn_int
 
-MAX_ATTACHMENTS = 5
+MAX_ATTACHMENTS = attachments.MAX_PER_QUESTION
 Handler = Callable[[Turn], str]
 
 
@@ -94,7 +95,7 @@ def on_consent(turn: Turn) -> str:
 def after_consent(turn: Turn) -> str:
     code = turn.data.pop("meeting_code", None)
     if code:
-        meeting = queries.get_meeting_by_code(turn.session, code)
+        meeting = lookup.find_meeting_by_code(turn.session, code)
         if meeting is None:
             turn.say(texts.MEETING_NOT_FOUND.format(code=code))
         elif _open(meeting):
@@ -117,7 +118,7 @@ def _open(meeting: Meeting) -> bool:
 def on_choosing_meeting(turn: Turn) -> str:
     choice = pick(turn, meeting_options(turn))
     if choice is None and turn.incoming.kind == TEXT:
-        meeting = queries.get_meeting_by_code(turn.session, turn.incoming.text.strip()[:16])
+        meeting = lookup.find_meeting_by_code(turn.session, turn.incoming.text.strip()[:16])
         if meeting is not None:
             choice = f"meeting:{meeting.code}"
     if choice is None:
@@ -128,7 +129,7 @@ def on_choosing_meeting(turn: Turn) -> str:
         turn.data["page"] = int(choice.split(":", 1)[1])
         turn.send(prompt(turn, states.CHOOSING_MEETING))
         return states.CHOOSING_MEETING
-    meeting = queries.get_meeting_by_code(turn.session, choice.split(":", 1)[1])
+    meeting = lookup.find_meeting_by_code(turn.session, choice.split(":", 1)[1])
     if meeting is None or not _open(meeting):
         turn.say(texts.MEETING_CLOSED.format(title=meeting.title if meeting else choice.split(":", 1)[1]))
         turn.send(prompt(turn, states.CHOOSING_MEETING))
@@ -274,18 +275,14 @@ def store_question(turn: Turn, field: str) -> str:
     text = "\n".join(turn.data.get("draft", [])).strip()
     seq = int(turn.data.get("seq", 0))
     try:
-        with turn.session.begin_nested():
-            question = questions.submit_question(
-                turn.session, meeting_id=int(turn.data.get("meeting_id") or -1), text=text,
-                channel=turn.citizen.channel, citizen_id=turn.citizen.id,
-                analyzer=Remembered(turn.analyzer, text, turn.data.get("analysis")),
-                idempotency_key=f"{turn.citizen.channel}:{turn.citizen.id}:{seq}",
-                field=None if field == OTHER_FIELD else field,
-            )
-            for att in turn.data.get("attachments", []):
-                attachments.add_attachment(turn.session, question.id, kind=att["kind"], file_ref=att["file_ref"],
-                                           file_name=att.get("file_name"), mime_type=att.get("mime_type"),
-                                           size=att.get("size"))
+        question = attachments.submit_with_attachments(
+            turn.session, meeting_id=int(turn.data.get("meeting_id") or -1), text=text,
+            channel=turn.citizen.channel, citizen_id=turn.citizen.id,
+            uploads=[attachments.Upload.from_dict(a) for a in turn.data.get("attachments", [])],
+            analyzer=Remembered(turn.analyzer, text, turn.data.get("analysis")),
+            idempotency_key=f"{turn.citizen.channel}:{turn.citizen.id}:{seq}",
+            field=None if field == OTHER_FIELD else field,
+        )
     except IntakeClosed as exc:
         turn.say(exc.message)
         turn.data["page"] = 0
@@ -345,19 +342,16 @@ def on_done(turn: Turn) -> str:
 
 def attach(turn: Turn, state: str) -> str:
     inc = turn.incoming
-    if state != states.ASKING_QUESTION:
-        turn.say(texts.ATTACHMENT_WHEN_ASKING)
-        return state
     limit = turn.settings.max_attachment_bytes
-    if inc.file_size is not None and inc.file_size > limit:
-        turn.say(texts.ATTACHMENT_TOO_LARGE.format(limit=texts.size_limit(limit)))
-        return state
     kept = list(turn.data.get("attachments", []))
+    if state != states.ASKING_QUESTION:
+        return refuse_upload(turn, state, texts.ATTACHMENT_WHEN_ASKING)
+    if inc.file_size is not None and inc.file_size > limit:
+        return refuse_upload(turn, state, texts.ATTACHMENT_TOO_LARGE.format(limit=texts.size_limit(limit)))
     if len(kept) >= MAX_ATTACHMENTS:
-        turn.say(texts.TOO_MANY_ATTACHMENTS.format(limit=MAX_ATTACHMENTS))
-        return state
-    kept.append({"kind": inc.kind, "file_ref": inc.file_ref or "", "file_name": inc.file_name,
-                 "mime_type": inc.mime_type, "size": inc.file_size})
+        return refuse_upload(turn, state, texts.TOO_MANY_ATTACHMENTS.format(limit=MAX_ATTACHMENTS))
+    kept.append(attachments.Upload(kind=inc.kind, file_ref=inc.file_ref or "", file_name=inc.file_name,
+                                   mime_type=inc.mime_type, size=inc.file_size).as_dict())
     turn.data["attachments"] = kept
     if inc.text.strip():
         turn.data["draft"] = [*turn.data.get("draft", []), clean_text(inc.text)]
@@ -365,6 +359,13 @@ def attach(turn: Turn, state: str) -> str:
         turn.send(draft_noted(turn))
     else:
         turn.say(texts.ATTACHMENT_NOTED.format(count=len(kept)))
+    return state
+
+
+def refuse_upload(turn: Turn, state: str, reason: str) -> str:
+    """An upload not kept: its file goes at once, the citizen is told why."""
+    discard_upload(turn.settings.upload_dir, turn.incoming.file_ref)
+    turn.say(reason)
     return state
 
 

@@ -10,16 +10,10 @@ from sqlalchemy.orm import Session
 from storage import lifecycle, notices
 from storage.actions.outbox import notify_askers
 from storage.actions.questions import family, primary_of
-from storage.errors import ForbiddenMove, InvalidInput, NotFound, OutOfReach
-from storage.models import AgendaItem, AnswerTemplate, Meeting, Question, Reply, ReplyQuestion, Unit
-from storage.reach import AGENCY, Reach, require_question, scope_meetings
-
-
-def require_meeting(session: Session, meeting_id: int, reach: Reach) -> Meeting:
-    meeting = session.scalars(scope_meetings(select(Meeting).where(Meeting.id == meeting_id), reach)).first()
-    if meeting is None:
-        raise NotFound(f"Không tìm thấy hội nghị số {meeting_id}.")
-    return meeting
+from storage.errors import ForbiddenMove, InvalidInput, OutOfReach
+from storage.lookup import get_or_not_found, not_found
+from storage.models import AgendaItem, AnswerTemplate, Question, Reply, ReplyQuestion, Unit
+from storage.reach import AGENCY, Reach, require_meeting, require_question
 
 
 def _organiser(reach: Reach) -> None:
@@ -47,9 +41,7 @@ def add_to_agenda(session: Session, reach: Reach, meeting_id: int, question_ids:
 
 
 def _item(session: Session, reach: Reach, item_id: int) -> AgendaItem:
-    item = session.get(AgendaItem, item_id)
-    if item is None:
-        raise NotFound(f"Không tìm thấy mục số {item_id} trong chương trình.")
+    item = get_or_not_found(session, AgendaItem, item_id)
     require_meeting(session, item.meeting_id, reach)
     return item
 
@@ -120,9 +112,9 @@ def create_template(
     if not title.strip() or not body.strip():
         raise InvalidInput("Mẫu trả lời cần có tên và nội dung.", code="empty_template")
     if unit_id is not None:
-        unit = session.get(Unit, unit_id)
-        if unit is None or not reach.covers_unit(unit):
-            raise NotFound(f"Không tìm thấy đơn vị số {unit_id}.")
+        unit = get_or_not_found(session, Unit, unit_id)
+        if not reach.covers_unit(unit):
+            raise not_found(Unit, unit_id)
     row = AnswerTemplate(title=title.strip()[:200], body=body.strip(), field=field or None, unit_id=unit_id,
                          created_by=reach.actor)
     session.add(row)

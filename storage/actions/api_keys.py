@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.clock import utcnow
-from storage.errors import InvalidInput, NotFound
+from storage.errors import InvalidInput
+from storage.lookup import get_or_not_found
 from storage.models import ApiKey, Unit
 
 PREFIX = "dt_"
@@ -27,8 +28,8 @@ def create_api_key(session: Session, *, name: str, unit_id: int | None = None) -
         raise InvalidInput("Tên khóa API không hợp lệ.", code="bad_name")
     if session.scalars(select(ApiKey.id).where(ApiKey.name == name)).first() is not None:
         raise InvalidInput(f"Khóa API «{name}» đã có.", code="duplicate_name")
-    if unit_id is not None and session.get(Unit, unit_id) is None:
-        raise NotFound(f"Không tìm thấy đơn vị số {unit_id}.")
+    if unit_id is not None:
+        get_or_not_found(session, Unit, unit_id)
     raw = PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(name=name, key_hash=hash_key(raw), unit_id=unit_id)
     session.add(key)
@@ -46,9 +47,7 @@ def find_api_key(session: Session, raw: str) -> ApiKey | None:
 
 
 def revoke_api_key(session: Session, key_id: int) -> ApiKey:
-    key = session.get(ApiKey, key_id)
-    if key is None:
-        raise NotFound(f"Không tìm thấy khóa API số {key_id}.")
+    key = get_or_not_found(session, ApiKey, key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
     session.flush()

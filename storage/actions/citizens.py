@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from storage.actions.rows import add_or_existing
 from storage.clock import utcnow
-from storage.errors import NotFound
+from storage.lookup import get_or_not_found
 from storage.models import Citizen, Conversation, Question, StatusEvent
 
 
@@ -22,7 +22,7 @@ def get_or_create_citizen(session: Session, *, channel: str, channel_user_id: st
 
 
 def give_consent(session: Session, citizen_id: int) -> Citizen:
-    citizen = _get(session, citizen_id)
+    citizen = get_or_not_found(session, Citizen, citizen_id)
     citizen.consent_at = utcnow()
     citizen.erased_at = None
     session.flush()
@@ -39,7 +39,7 @@ def update_details(
     locality_unit_id: int | None = None,
 ) -> Citizen:
     """Personal details are kept only with consent."""
-    citizen = _get(session, citizen_id)
+    citizen = get_or_not_found(session, Citizen, citizen_id)
     if citizen.consent_at is None:
         return citizen
     if name is not None:
@@ -56,7 +56,7 @@ def update_details(
 
 def erase_citizen(session: Session, citizen_id: int, *, actor: str = "citizen") -> Citizen:
     """Delete personal data; questions stay, anonymised. The chat id stays to deliver answers."""
-    citizen = _get(session, citizen_id)
+    citizen = get_or_not_found(session, Citizen, citizen_id)
     citizen.name = None
     citizen.phone = None
     citizen.locality = None
@@ -69,11 +69,4 @@ def erase_citizen(session: Session, citizen_id: int, *, actor: str = "citizen") 
     if conv is not None:
         conv.data = {}
     session.flush()
-    return citizen
-
-
-def _get(session: Session, citizen_id: int) -> Citizen:
-    citizen = session.get(Citizen, citizen_id)
-    if citizen is None:
-        raise NotFound(f"Không tìm thấy công dân số {citizen_id}.")
     return citizen

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from storage import lifecycle, queue
 from storage.actions import questions, replies
-from storage.errors import InvalidInput, NotFound, OutOfReach
+from storage.errors import InvalidInput, OutOfReach
+from storage.lookup import get_or_not_found, not_found
 from storage.models import Agency, Outbox, Question, Reply, StatusEvent, Unit
 from storage.reach import ADMIN, AGENCY, Reach, require_question
 
@@ -36,15 +37,13 @@ def _check_field(field: str, fields: Collection[str]) -> str:
 
 def agency_in_reach(session: Session, reach: Reach, agency_id: int) -> Agency:
     """An agency of the caller's unit, of a unit below it, or of a unit above it."""
-    agency = session.get(Agency, agency_id)
-    if agency is None:
-        raise NotFound(f"Không tìm thấy cơ quan số {agency_id}.")
+    agency = get_or_not_found(session, Agency, agency_id)
     if reach.role == ADMIN:
         return agency
     unit = session.get(Unit, agency.unit_id)
     path = reach.unit_path or "\x00"
     if unit is None or not (unit.path.startswith(path) or path.startswith(unit.path)):
-        raise NotFound(f"Không tìm thấy cơ quan số {agency_id}.")
+        raise not_found(Agency, agency_id)
     return agency
 
 
@@ -138,9 +137,9 @@ def mark_answered_at_meeting(session: Session, reach: Reach, question_id: int, v
 
 
 def retry_delivery(session: Session, reach: Reach, outbox_id: int) -> Outbox:
-    row = session.get(Outbox, outbox_id)
-    if row is None or row.question_id is None:
-        raise NotFound(f"Không tìm thấy tin nhắn số {outbox_id}.")
+    row = get_or_not_found(session, Outbox, outbox_id)
+    if row.question_id is None:
+        raise not_found(Outbox, outbox_id)
     require_question(session, row.question_id, reach)
     queue.retry_outbox(session, outbox_id)
     return row

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.actions.rows import add_or_existing
 from storage.clock import utcnow
+from storage.db import is_postgres
 from storage.models import Conversation, ProcessedUpdate
 
 
@@ -37,7 +38,7 @@ def mark_processed(session: Session, channel: str, update_id: str, response: lis
 def load_conversation(session: Session, citizen_id: int, initial_state: str) -> Conversation:
     """The citizen's conversation, locked for this transaction on PostgreSQL; created when missing."""
     stmt = select(Conversation).where(Conversation.citizen_id == citizen_id)
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgres(session):
         stmt = stmt.with_for_update()
     conv = session.scalars(stmt).first()
     if conv is not None:

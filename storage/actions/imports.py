@@ -12,8 +12,8 @@ from storage import lifecycle
 from storage.actions.questions import _event, submit_question
 from storage.analysis import Analyzer
 from storage.errors import DomainError, InvalidInput
+from storage.lookup import find_meeting_by_code
 from storage.models import Reply, ReplyQuestion
-from storage.queries import get_meeting_by_code
 
 
 @dataclass
@@ -58,7 +58,7 @@ def import_rows(
 def _import_one(
     session: Session, row: ImportRow, analyzer: Analyzer | None, actor: str, known_fields: set[str] | None
 ) -> None:
-    meeting = get_meeting_by_code(session, row.meeting_code or "")
+    meeting = find_meeting_by_code(session, row.meeting_code or "")
     if meeting is None:
         raise InvalidInput(f"không có hội nghị mã «{row.meeting_code}»")
     if row.field and known_fields is not None and row.field not in known_fields:

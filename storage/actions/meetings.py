@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.errors import ForbiddenMove, InvalidInput, NotFound
+from storage.errors import ForbiddenMove, InvalidInput
+from storage.lookup import get_or_not_found
 from storage.models import Meeting, Unit
 
 STATES = ("planned", "open", "held", "closed")
@@ -45,8 +46,7 @@ def create_meeting(
 ) -> Meeting:
     if not title.strip():
         raise InvalidInput("Cần có tên hội nghị.")
-    if session.get(Unit, unit_id) is None:
-        raise NotFound(f"Không tìm thấy đơn vị số {unit_id}.")
+    get_or_not_found(session, Unit, unit_id)
     if state not in STATES:
         raise InvalidInput(f"Trạng thái hội nghị không hợp lệ: «{state}».")
     if intake_until is not None and intake_until > starts_at:
@@ -61,17 +61,8 @@ def create_meeting(
     return meeting
 
 
-def get_meeting_by_code(session: Session, code: str) -> Meeting:
-    meeting = session.scalars(select(Meeting).where(Meeting.code == code.strip().upper())).first()
-    if meeting is None:
-        raise NotFound(f"Không tìm thấy hội nghị mã «{code}».")
-    return meeting
-
-
 def update_meeting(session: Session, meeting_id: int, **changes: object) -> Meeting:
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(f"Không tìm thấy hội nghị số {meeting_id}.")
+    meeting = get_or_not_found(session, Meeting, meeting_id)
     allowed = {"title", "chair", "target_group", "starts_at", "place", "intake_until"}
     for key, value in changes.items():
         if key not in allowed:
@@ -84,9 +75,7 @@ def update_meeting(session: Session, meeting_id: int, **changes: object) -> Meet
 
 
 def set_meeting_state(session: Session, meeting_id: int, state: str) -> Meeting:
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(f"Không tìm thấy hội nghị số {meeting_id}.")
+    meeting = get_or_not_found(session, Meeting, meeting_id)
     if state != meeting.state and state not in _MOVES.get(meeting.state, set()):
         raise ForbiddenMove(
             f"Không thể chuyển hội nghị từ «{STATE_LABELS[meeting.state]}» sang «{STATE_LABELS.get(state, state)}»."
@@ -99,9 +88,7 @@ def set_meeting_state(session: Session, meeting_id: int, state: str) -> Meeting:
 def record_attendance(session: Session, meeting_id: int, attendance: int) -> Meeting:
     if attendance < 0:
         raise InvalidInput("Số lượt người dự không thể âm.")
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(f"Không tìm thấy hội nghị số {meeting_id}.")
+    meeting = get_or_not_found(session, Meeting, meeting_id)
     meeting.attendance = attendance
     session.flush()
     return meeting

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,7 @@ from storage.actions.outbox import notify_askers
 from storage.analysis import Analyzer, PlainAnalyzer
 from storage.clock import aware, utcnow
 from storage.errors import ForbiddenMove, IntakeClosed, InvalidInput, NotFound, StaleVersion
+from storage.lookup import get_or_not_found
 from storage.models import Agency, Meeting, Question, StatusEvent, Unit
 
 MAX_TEXT = 10_000
@@ -45,13 +46,6 @@ def root_code(session: Session, unit: Unit) -> str:
     return (root.code if root is not None else unit.code).upper()
 
 
-def _get(session: Session, question_id: int) -> Question:
-    question = session.get(Question, question_id)
-    if question is None:
-        raise NotFound(f"Không tìm thấy câu hỏi số {question_id}.")
-    return question
-
-
 def family(session: Session, primary: Question) -> list[Question]:
     """The primary question followed by every duplicate merged into it."""
     dups = session.scalars(
@@ -61,7 +55,7 @@ def family(session: Session, primary: Question) -> list[Question]:
 
 
 def primary_of(session: Session, question: Question) -> Question:
-    return _get(session, question.duplicate_of_id) if question.duplicate_of_id else question
+    return get_or_not_found(session, Question, question.duplicate_of_id) if question.duplicate_of_id else question
 
 
 def _check_version(question: Question, expected: int | None) -> None:
@@ -91,6 +85,15 @@ def check_text(text: str) -> str:
     return cleaned
 
 
+def _by_key(idempotency_key: str) -> Select[Question]:
+    return select(Question).where(Question.idempotency_key == idempotency_key)
+
+
+def find_by_idempotency_key(session: Session, idempotency_key: str) -> Question | None:
+    """The question stored the first time this submission was made, if it was."""
+    return session.scalars(_by_key(idempotency_key)).first()
+
+
 def check_meeting_open(meeting: Meeting, now: datetime | None = None) -> None:
     now = now or utcnow()
     if meeting.state not in OPEN_MEETING_STATES:
@@ -117,16 +120,10 @@ def submit_question(
 
     A repeated `idempotency_key` returns the question stored the first time.
     """
-    if idempotency_key is not None:
-        existing = session.scalars(
-            select(Question).where(Question.idempotency_key == idempotency_key)
-        ).first()
-        if existing is not None:
-            return existing
+    if idempotency_key is not None and (existing := find_by_idempotency_key(session, idempotency_key)) is not None:
+        return existing
     cleaned = check_text(text)
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound(f"Không tìm thấy hội nghị số {meeting_id}.")
+    meeting = get_or_not_found(session, Meeting, meeting_id)
     if check_intake:
         check_meeting_open(meeting)
     analyzer = analyzer or PlainAnalyzer()
@@ -173,7 +170,7 @@ def submit_question(
     except IntegrityError:
         if idempotency_key is None:
             raise
-        return session.scalars(select(Question).where(Question.idempotency_key == idempotency_key)).one()
+        return session.scalars(_by_key(idempotency_key)).one()
     year = (created_at or utcnow()).year
     question.ticket = f"{root_code(session, meeting.unit)}-{year}-{question.id:06d}"
     _event(session, question, "status", None, lifecycle.RECEIVED, actor, None)
@@ -191,7 +188,7 @@ def set_field(
     expected_version: int | None = None,
 ) -> Question:
     """Confirm or correct the field; a received question becomes triaged."""
-    question = _get(session, question_id)
+    question = get_or_not_found(session, Question, question_id)
     _check_version(question, expected_version)
     old = question.confirmed_field or question.suggested_field
     if question.confirmed_field != field:
@@ -204,9 +201,6 @@ def set_field(
     _touch(question)
     session.flush()
     return question
-
-
-triage = set_field
 
 
 def _apply_status(
@@ -236,7 +230,7 @@ def change_status(
     note: str | None = None,
     expected_version: int | None = None,
 ) -> Question:
-    question = primary_of(session, _get(session, question_id))
+    question = primary_of(session, get_or_not_found(session, Question, question_id))
     _check_version(question, expected_version)
     if status == lifecycle.ESCALATED:
         return escalate(session, question.id, actor=actor, note=note)
@@ -250,7 +244,7 @@ def change_status(
 def reject(session: Session, question_id: int, *, reason: str, actor: str) -> Question:
     if not reason.strip():
         raise InvalidInput("Cần ghi rõ lý do không tiếp nhận.", code="reason_required")
-    question = primary_of(session, _get(session, question_id))
+    question = primary_of(session, get_or_not_found(session, Question, question_id))
     _apply_status(session, question, lifecycle.REJECTED, actor, reason, notify=False)
     members = family(session, question)
     notify_askers(
@@ -271,11 +265,9 @@ def assign(
     note: str | None = None,
     expected_version: int | None = None,
 ) -> Question:
-    question = primary_of(session, _get(session, question_id))
+    question = primary_of(session, get_or_not_found(session, Question, question_id))
     _check_version(question, expected_version)
-    agency = session.get(Agency, agency_id)
-    if agency is None:
-        raise NotFound(f"Không tìm thấy cơ quan số {agency_id}.")
+    agency = get_or_not_found(session, Agency, agency_id)
     if question.status == lifecycle.RECEIVED:
         _apply_status(session, question, lifecycle.TRIAGED, actor, None, notify=False)
     for member in family(session, question):
@@ -293,9 +285,9 @@ def assign(
 
 def merge(session: Session, primary_id: int, duplicate_ids: list[int], *, actor: str) -> Question:
     """Merge duplicates into a primary: they share its status and answer from now on."""
-    primary = primary_of(session, _get(session, primary_id))
+    primary = primary_of(session, get_or_not_found(session, Question, primary_id))
     for dup_id in duplicate_ids:
-        dup = _get(session, dup_id)
+        dup = get_or_not_found(session, Question, dup_id)
         if dup.id == primary.id or dup.duplicate_of_id == primary.id:
             continue
         if dup.status in (lifecycle.REJECTED, lifecycle.WITHDRAWN):
@@ -321,7 +313,7 @@ def merge(session: Session, primary_id: int, duplicate_ids: list[int], *, actor:
 
 
 def unmerge(session: Session, question_id: int, *, actor: str) -> Question:
-    question = _get(session, question_id)
+    question = get_or_not_found(session, Question, question_id)
     if question.duplicate_of_id is None:
         raise ForbiddenMove(f"Câu hỏi {question.ticket} không nằm trong nhóm trùng nào.")
     _event(session, question, "merge", question.duplicate_of_id, None, actor, "Tách khỏi nhóm trùng")
@@ -333,7 +325,7 @@ def unmerge(session: Session, question_id: int, *, actor: str) -> Question:
 
 def escalate(session: Session, question_id: int, *, actor: str, note: str | None = None) -> Question:
     """Send the question (and its duplicates) to the parent unit's queue, keeping its history."""
-    question = primary_of(session, _get(session, question_id))
+    question = primary_of(session, get_or_not_found(session, Question, question_id))
     unit = session.get(Unit, question.unit_id)
     if unit is None or unit.parent_id is None:
         raise ForbiddenMove("Đơn vị cao nhất không có cấp trên để chuyển.", code="no_parent_unit")
@@ -382,7 +374,7 @@ def withdraw(session: Session, ticket: str, *, citizen_id: int, actor: str = "ci
 
 
 def mark_answered_at_meeting(session: Session, question_id: int, *, actor: str, value: bool = True) -> Question:
-    question = primary_of(session, _get(session, question_id))
+    question = primary_of(session, get_or_not_found(session, Question, question_id))
     for member in family(session, question):
         if member.answered_at_meeting != value:
             _event(session, member, "meeting", member.answered_at_meeting, value, actor, None)

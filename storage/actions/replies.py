@@ -6,9 +6,10 @@ from sqlalchemy.orm import Session
 
 from storage import lifecycle, notices
 from storage.actions.outbox import notify_askers
-from storage.actions.questions import _apply_status, _check_version, _get, _touch, family, primary_of
+from storage.actions.questions import _apply_status, _check_version, _touch, family, primary_of
 from storage.errors import InvalidInput
-from storage.models import Reply, ReplyQuestion, StatusEvent
+from storage.lookup import get_or_not_found
+from storage.models import Question, Reply, ReplyQuestion, StatusEvent
 
 
 def reply(
@@ -25,7 +26,7 @@ def reply(
     body = text.strip()
     if not body:
         raise InvalidInput("Nội dung trả lời đang trống.", code="empty_reply")
-    question = primary_of(session, _get(session, question_id))
+    question = primary_of(session, get_or_not_found(session, Question, question_id))
     _check_version(question, expected_version)
     if status is not None and status != question.status:
         if status == lifecycle.RESOLVED and question.status == lifecycle.RECEIVED:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.errors import InvalidInput, NotFound
+from storage.errors import InvalidInput
+from storage.lookup import get_or_not_found
 from storage.models import Agency, Unit
 
 
@@ -25,9 +26,7 @@ def create_unit(
         raise InvalidInput(f"Mã đơn vị «{code}» đã được dùng.", code="duplicate_code")
     parent = None
     if parent_id is not None:
-        parent = session.get(Unit, parent_id)
-        if parent is None:
-            raise NotFound(f"Không tìm thấy đơn vị cấp trên số {parent_id}.")
+        parent = get_or_not_found(session, Unit, parent_id)
     unit = Unit(code=code, name=name.strip(), level=level.strip(), parent_id=parent_id,
                 former_names=former_names, depth=(parent.depth + 1) if parent else 0)
     session.add(unit)
@@ -37,18 +36,10 @@ def create_unit(
     return unit
 
 
-def get_unit_by_code(session: Session, code: str) -> Unit:
-    unit = session.scalars(select(Unit).where(Unit.code == code.strip().upper())).first()
-    if unit is None:
-        raise NotFound(f"Không tìm thấy đơn vị mã «{code}».")
-    return unit
-
-
 def create_agency(session: Session, *, unit_id: int, name: str, email: str | None = None) -> Agency:
     if not name.strip():
         raise InvalidInput("Cần có tên cơ quan.")
-    if session.get(Unit, unit_id) is None:
-        raise NotFound(f"Không tìm thấy đơn vị số {unit_id}.")
+    get_or_not_found(session, Unit, unit_id)
     exists = session.scalars(select(Agency).where(Agency.unit_id == unit_id, Agency.name == name.strip())).first()
     if exists is not None:
         raise InvalidInput(f"Cơ quan «{name.strip()}» đã có trong đơn vị này.", code="duplicate_agency")

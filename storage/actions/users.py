@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.actions.logins import end_all_sessions
-from storage.errors import InvalidInput, NotFound
+from storage.errors import InvalidInput
+from storage.lookup import get_or_not_found
 from storage.models import Agency, Unit, User
 from storage.reach import ADMIN, AGENCY, ORGANISER, ROLES, Reach
 
@@ -78,9 +79,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def set_password(session: Session, user_id: int, password: str) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"Không tìm thấy tài khoản số {user_id}.")
+    user = get_or_not_found(session, User, user_id)
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.", code="weak_password")
     user.password_hash = _hasher.hash(password)
@@ -91,9 +90,7 @@ def set_password(session: Session, user_id: int, password: str) -> User:
 
 
 def set_active(session: Session, user_id: int, active: bool) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"Không tìm thấy tài khoản số {user_id}.")
+    user = get_or_not_found(session, User, user_id)
     user.active = active
     if not active:
         end_all_sessions(session, user.id)

@@ -12,7 +12,7 @@ from storage.actions import questions
 from storage.actions.outbox import enqueue
 from storage.clock import utcnow
 from storage.db import make_engine, make_sessionmaker, session_scope
-from storage.models import Outbox, Question
+from storage.models import Outbox
 from storage.queries import queue as unit_queue
 from storage.reach import Reach
 from tests.factories import ask, make_meeting, make_world
@@ -37,19 +37,6 @@ def test_queue_skips_assigned_and_duplicates(session: Session) -> None:
     questions.assign(session, a.id, w.agency_a.id, actor="t")
     rows = unit_queue(session, w.district_a, Reach.for_unit(w.district_a))
     assert [q.id for q in rows] == [b.id]
-
-
-def test_claim_questions_once(sessions: sessionmaker[Session]) -> None:
-    with session_scope(sessions) as s:
-        w = make_world(s)
-        for i in range(5):
-            ask(s, w.meeting_a, f"q{i}")
-        path = w.district_a.path
-    with session_scope(sessions) as s:
-        first = [q.id for q in queue.claim_questions(s, path, "w1", limit=3)]
-    with session_scope(sessions) as s:
-        second = [q.id for q in queue.claim_questions(s, path, "w2", limit=3)]
-    assert len(first) == 3 and len(second) == 2 and not set(first) & set(second)
 
 
 def test_outbox_claim_retry_and_fail(sessions: sessionmaker[Session]) -> None:
@@ -79,13 +66,13 @@ def test_outbox_claim_retry_and_fail(sessions: sessionmaker[Session]) -> None:
         assert done is not None and done.status == "sent" and done.delivered_at is not None
 
 
-def _claimer(url: str, path: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
+def _claimer(url: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
     engine = make_engine(url)
     factory = make_sessionmaker(engine)
     got: list[int] = []
     while True:
         with session_scope(factory) as s:
-            rows = queue.claim_questions(s, path, "p", limit=25)
+            rows = queue.claim_outbox(s, limit=25)
             if not rows:
                 break
             got.extend(r.id for r in rows)
@@ -100,18 +87,15 @@ def test_four_processes_claim_each_item_exactly_once(pg_database: str) -> None:
     _truncate(engine)
     factory = make_sessionmaker(engine)
     with session_scope(factory) as s:
-        w = make_world(s)
-        meeting = make_meeting(s, w.district_a, "LOAD")
         now = utcnow()
-        s.execute(insert(Question), [
-            {"meeting_id": meeting.id, "unit_id": w.district_a.id, "channel": "web", "original_text": f"q{i}",
-             "status": "received", "created_at": now, "updated_at": now, "version": 1}
+        s.execute(insert(Outbox), [
+            {"channel": "web", "chat_id": f"c{i}", "text": "t", "idempotency_key": f"load:{i}", "status": "pending",
+             "attempts": 0, "next_attempt_at": now, "created_at": now}
             for i in range(2000)
         ])
-        path = w.district_a.path
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=_claimer, args=(pg_database, path, out)) for _ in range(4)]
+    procs = [ctx.Process(target=_claimer, args=(pg_database, out)) for _ in range(4)]
     for p in procs:
         p.start()
     results = [out.get(timeout=120) for _ in procs]
@@ -119,7 +103,7 @@ def test_four_processes_claim_each_item_exactly_once(pg_database: str) -> None:
         p.join(timeout=30)
     claimed = [i for r in results for i in r]
     with session_scope(factory) as s:
-        all_ids = set(s.scalars(select(Question.id)))
+        all_ids = set(s.scalars(select(Outbox.id)))
     assert len(claimed) == 2000 and set(claimed) == all_ids
     assert sum(1 for r in results if r) >= 2, "the work was not shared between processes"
     engine.dispose()

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from storage import lookup
 from storage.actions import meetings, units
 from storage.clock import utcnow
 from storage.errors import ForbiddenMove, InvalidInput, NotFound
@@ -21,7 +22,7 @@ def test_unit_tree_of_any_depth(session: Session) -> None:
     with pytest.raises(NotFound):
         units.create_unit(session, code="X", name="X", level="xã", parent_id=9999)
     with pytest.raises(NotFound):
-        units.get_unit_by_code(session, "KHONGCO")
+        lookup.get_unit_by_code(session, "KHONGCO")
 
 
 def test_agency_names_unique_per_unit(session: Session) -> None:
@@ -37,7 +38,7 @@ def test_meeting_codes_states_and_attendance(session: Session) -> None:
     m = meetings.create_meeting(session, unit_id=w.district_a.id, title="Đối thoại với thanh niên",
                                 starts_at=starts, state="planned")
     assert len(m.code) == 6 and not set(m.code) & set("01IOL")
-    assert meetings.get_meeting_by_code(session, m.code.lower()).id == m.id
+    assert lookup.get_meeting_by_code(session, m.code.lower()).id == m.id
     with pytest.raises(InvalidInput):
         meetings.create_meeting(session, unit_id=w.district_a.id, title="t", starts_at=starts,
                                 intake_until=starts + timedelta(days=1))

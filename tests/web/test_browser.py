@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from doithoai.demo import load_demo
+from doithoai.runtime import console_app
 from storage.actions import users
-from storage.actions.units import get_unit_by_code
 from storage.db import make_engine, make_sessionmaker
+from storage.lookup import get_unit_by_code
 from storage.models import Outbox, Question, StatusEvent
 from tests.web.helpers import PASSWORD, ConsoleContext, console_settings, free_port, live_server
-from web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -42,7 +42,7 @@ def server(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, ConsoleContex
         load_demo(s, ctx.analyzer)
         users.create_user(s, username="huyen.ph", role="organiser", password=PASSWORD,
                           unit_id=get_unit_by_code(s, "HG-PH").id, full_name="Tổ giúp việc Huyện ủy Phụng Hiệp")
-    with live_server(create_app(ctx), port) as base:
+    with live_server(console_app(ctx), port) as base:
         yield base, ctx
     engine.dispose()
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from doithoai.runtime import console_app
 from storage.actions import logins, users
 from storage.models import ConsoleSession, LoginThrottle, User
 from tests.web.conftest import Console
@@ -129,7 +130,7 @@ def _chunked_post(base: str, path: str, total: int, chunk: int = 64 * 1024) -> t
 
 
 def test_chunked_oversized_post_is_refused_while_it_streams(console: Console) -> None:
-    app = create_app(console.ctx)
+    app = console_app(console.ctx)  # type: ignore[arg-type]
     with live_server(app) as base:
         status, sent = _chunked_post(base, "/chat/api/send", 300 * 1024 * 1024)
     assert status == 413
@@ -160,7 +161,8 @@ def test_body_limit_counts_chunks_of_any_route() -> None:
 
 @pytest.fixture
 def admin(console: Console) -> TestClient:
-    return console.client("admin")
+    """The admin's browser on the console with the web chat mounted, as `doithoai serve` runs it."""
+    return login(TestClient(console_app(console.ctx)), "admin")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("path", ["/chat", "/chat/MA", "/docs", "/login", "/reports/export.xlsx",

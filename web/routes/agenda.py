@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from storage import queries
 from storage.actions import agenda
+from storage.reach import require_meeting
 from web import exports
 from web.deps import Principal, db, get_ctx, organiser
 from web.forms import req_int
@@ -20,7 +21,7 @@ router = APIRouter(dependencies=[Depends(csrf_protect)])
 @router.get("/meetings/{meeting_id}/agenda")
 def agenda_page(meeting_id: int, request: Request, mode: str = "", user: Principal = Depends(organiser),
                 session: Session = Depends(db)) -> Response:
-    meeting = queries.get_meeting(session, meeting_id, user.reach)
+    meeting = require_meeting(session, meeting_id, user.reach)
     items = queries.agenda_of(session, meeting_id, user.reach)
     return render(request, "agenda.html", meeting=meeting, items=items, projector=mode == "projector")
 
@@ -54,7 +55,7 @@ def remove(item_id: int, request: Request, meeting_id: str = Form(...),
 @router.get("/meetings/{meeting_id}/conclusion")
 def conclusion(meeting_id: int, request: Request, user: Principal = Depends(organiser),
                session: Session = Depends(db)) -> Response:
-    meeting = queries.get_meeting(session, meeting_id, user.reach)
+    meeting = require_meeting(session, meeting_id, user.reach)
     items = queries.conclusion_items(session, meeting_id, user.reach)
     return render(request, "conclusion.html", meeting=meeting, items=items)
 
@@ -62,7 +63,7 @@ def conclusion(meeting_id: int, request: Request, user: Principal = Depends(orga
 @router.get("/meetings/{meeting_id}/conclusion.docx")
 def conclusion_docx(meeting_id: int, request: Request, user: Principal = Depends(organiser),
                     session: Session = Depends(db)) -> Response:
-    meeting = queries.get_meeting(session, meeting_id, user.reach)
+    meeting = require_meeting(session, meeting_id, user.reach)
     items = queries.conclusion_items(session, meeting_id, user.reach)
     labels = {f.code: f.label for f in fields_of(request)}
     data = exports.conclusion_docx(meeting, items, labels)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from storage import queries
 from storage.actions import meetings as meeting_actions
 from storage.errors import DomainError, OutOfReach
-from storage.reach import require_unit
+from storage.reach import require_meeting, require_unit
 from web.deps import Principal, current_user, db, get_ctx, organiser
 from web.forms import day_start, local_input, opt_datetime, opt_int, req_datetime, req_int
 from web.render import flash, redirect, render
@@ -55,7 +55,7 @@ def meeting_new(request: Request, user: Principal = Depends(organiser), session:
 @router.get("/meetings/{meeting_id}/edit")
 def meeting_edit(meeting_id: int, request: Request, user: Principal = Depends(organiser),
                  session: Session = Depends(db)) -> Response:
-    m = queries.get_meeting(session, meeting_id, user.reach)
+    m = require_meeting(session, meeting_id, user.reach)
     values: dict[str, object] = {name: getattr(m, name) for name in MEETING_FIELDS}
     values["starts_at"] = local_input(m.starts_at)
     values["intake_until"] = local_input(m.intake_until)
@@ -82,7 +82,7 @@ def meeting_save(
                     tx, unit_id=unit.id, title=title, starts_at=starts, chair=chair, target_group=target_group,
                     place=place, intake_until=until)
             else:
-                queries.get_meeting(tx, meeting_id, user.reach)
+                require_meeting(tx, meeting_id, user.reach)
                 meeting = meeting_actions.update_meeting(
                     tx, meeting_id, title=title.strip(), chair=chair.strip(), target_group=target_group.strip(),
                     place=place.strip(), starts_at=starts, intake_until=until)
@@ -101,7 +101,7 @@ def meeting_state(
     user: Principal = Depends(organiser),
 ) -> Response:
     with get_ctx(request).transaction() as tx:
-        queries.get_meeting(tx, meeting_id, user.reach)
+        require_meeting(tx, meeting_id, user.reach)
         meeting = meeting_actions.set_meeting_state(tx, meeting_id, state)
         count = opt_int(attendance, "Lượt người dự")
         if count is not None:
@@ -134,6 +134,6 @@ def qr_svg(data: str) -> str:
 @router.get("/meetings/{meeting_id}/poster")
 def poster(meeting_id: int, request: Request, user: Principal = Depends(organiser),
            session: Session = Depends(db)) -> Response:
-    meeting = queries.get_meeting(session, meeting_id, user.reach)
+    meeting = require_meeting(session, meeting_id, user.reach)
     links = [(name, url, qr_svg(url)) for name, url in chat_links(get_ctx(request).settings, meeting.code)]
     return render(request, "poster.html", meeting=meeting, links=links)

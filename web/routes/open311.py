@@ -21,10 +21,10 @@ from nlp.privacy import mask_text
 from storage import lifecycle, queries
 from storage.actions import api_keys
 from storage.actions import open311 as actions
+from storage.clock import LOCAL_TZ, parse_datetime
 from storage.errors import DomainError
 from storage.models import Attachment, Question, Unit
 from storage.reach import Reach
-from storage.vnformat import LOCAL_TZ
 from web.deps import db, get_ctx, logged_in_user, principal_from
 from web.open311_format import FORMATS, error, respond
 from web.render import fields_of
@@ -103,10 +103,9 @@ def _when(value: str | None, name: str) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_datetime(value)
     except ValueError:
         raise ApiError(400, f"{name} phải theo chuẩn ISO 8601, ví dụ 2026-11-24T08:00:00+07:00.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
 
 
 @router.get("/services.{fmt}", summary="Fields (lĩnh vực) as Open311 services")

@@ -13,6 +13,7 @@ from storage.actions import agenda, console
 from storage.actions.meetings import STATE_LABELS
 from storage.errors import DomainError
 from storage.queries import QUEUE_SORTS, QueueFilter
+from storage.reach import require_meeting
 from web.deps import Principal, current_user, db, get_ctx
 from web.forms import day_end, day_start, ids, opt_date, opt_int
 from web.render import CHANNEL_LABELS, field_codes, flash, redirect, render
@@ -49,7 +50,7 @@ def parse_filter(request: Request, analyzer_search: object) -> QueueFilter:
 def queue_page(
     meeting_id: int, request: Request, user: Principal = Depends(current_user), session: Session = Depends(db),
 ) -> Response:
-    meeting = queries.get_meeting(session, meeting_id, user.reach)
+    meeting = require_meeting(session, meeting_id, user.reach)
     try:
         f = parse_filter(request, get_ctx(request).analyzer)
         error = None
@@ -79,7 +80,7 @@ def bulk(
     target = back if back.startswith(f"/meetings/{meeting_id}/queue") else f"/meetings/{meeting_id}/queue"
     try:
         with get_ctx(request).transaction() as tx:
-            queries.get_meeting(tx, meeting_id, user.reach)
+            require_meeting(tx, meeting_id, user.reach)
             if op == "agenda":
                 n = agenda.add_to_agenda(tx, user.reach, meeting_id, selected)
             else:

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storage import queries, reports
+from storage.db import is_postgres
 from storage.errors import InvalidInput
 from storage.models import Unit
 from storage.reach import require_unit
@@ -56,7 +57,7 @@ def report_data(request: Request, session: Session, user: Principal) -> tuple[ex
             return part(own)
 
     # SQLite's threads share one interpreter: beyond two they only wait on each other.
-    workers = 4 if session.get_bind().dialect.name == "postgresql" else 2
+    workers = 4 if is_postgres(session) else 2
     with ThreadPoolExecutor(max_workers=workers) as pool:
         agencies = pool.submit(run, lambda s: reports.per_agency_timeliness(s, unit, today, start=start, end=end))
         levels = pool.submit(run, lambda s: reports.levels_fast(s, unit, start=start, end=end))
