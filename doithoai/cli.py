@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
 from doithoai import nlp_commands, web_commands
@@ -239,27 +239,37 @@ def reply_cmd(
 @app.command("import")
 def import_cmd(
     file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file of historical questions.")],
+    batch_size: Annotated[int, typer.Option(help="Rows per transaction.")] = 2000,
 ) -> None:
-    """Import historical questions; bad rows are reported by row number, good rows kept."""
-    from doithoai.importer import ImportFileError, count_rows, read_rows
+    """Import historical questions in batches; bad rows are reported by row number, good rows kept.
+
+    Started again on the same file after a crash, it continues where it stopped.
+    """
+    from doithoai.importer import ImportFileError, count_rows, read_rows, source_key
+    from nlp.fields import load_fields
     from storage.actions.imports import import_rows
 
     if not file.exists():
         raise _fail(f"Không tìm thấy tệp {file}.")
     ctx = _ctx()
+    known = {f.code: f.label for f in load_fields(ctx.settings.fields_path)}
     errors: list[tuple[int, str]] = []
     try:
         total = count_rows(file)
-        with ctx.transaction() as session, Progress(console=err) as progress:
+        with Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=err) as progress:
             task = progress.add_task("Đang nhập", total=total)
-            result = import_rows(session, read_rows(file, errors), analyzer=ctx.analyzer,
-                                 progress=lambda: progress.advance(task))
+            result = import_rows(ctx.transaction, read_rows(file, errors), source=source_key(file),
+                                 analyzer=ctx.analyzer, known_fields=known, batch_size=max(1, batch_size),
+                                 progress=lambda n: progress.advance(task, n))
+            progress.update(task, completed=total)
     except ImportFileError as exc:
         raise _fail(str(exc)) from None
     errors = sorted(errors + result.errors)
-    console.print(f"Đã nhập {vn_int(result.imported)} câu hỏi; {vn_int(len(errors))} dòng lỗi.")
+    skipped = f" ({vn_int(result.skipped)} câu đã có từ lần nhập trước)" if result.skipped else ""
+    console.print(f"Đã nhập {vn_int(result.imported)} câu hỏi{skipped}; {vn_int(len(errors))} dòng lỗi; "
+                  f"{vn_int(result.proposed_duplicates)} câu được đề xuất là trùng lặp.")
     for number, message in errors:
-        console.print(f"  Dòng {number}: {message}")
+        console.print(f"  Dòng {number}: {message}", highlight=False, soft_wrap=True)
     if errors:
         raise typer.Exit(2)
 

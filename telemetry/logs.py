@@ -96,4 +96,6 @@ def configure_logging(level: str = "INFO", fmt: str = "plain", secrets: Iterable
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+        logger.setLevel(logging.NOTSET)
+        logger.disabled = False
     return handler
