@@ -2,19 +2,32 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+# The application from the lock file; then the tools to test and lint, held to the same pins.
+APP := $(VENV)/.app
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install bench clean
+.PHONY: run test lint install lock bench clean
 
-$(STAMP): pyproject.toml
+$(APP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.lock
+	$(PIP) install --quiet --no-deps -e .
+	touch $(APP)
+
+$(STAMP): $(APP)
+	$(PIP) install --quiet -c requirements.lock -e '.[dev,postgres]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-run: $(STAMP)
+# After changing dependencies in pyproject.toml: pin the application's packages again.
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --strip-extras --extra postgres --no-emit-index-url --no-emit-find-links \
+		-o requirements.lock pyproject.toml
+
+run: $(APP)
 	$(BIN)/doithoai init-db
 	$(BIN)/doithoai demo
 	$(BIN)/doithoai serve
@@ -25,6 +38,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python tools/check_architecture.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_storage.py

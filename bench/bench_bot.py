@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 
-from tests.bot import telegram_harness as h  # noqa: E402
+from harness import telegram as h  # noqa: E402
 
 ECHO_TOKEN = "654321:ECHO-token"
 QUESTIONS = [
@@ -117,9 +117,9 @@ def pct(values: list[float], p: float) -> float:
 
 
 def prepare_db(folder: Path) -> str:
+    from harness.factories import make_world
     from storage.db import make_engine, make_sessionmaker, session_scope
     from storage.migrate import upgrade
-    from tests.factories import make_world
 
     url = f"sqlite:///{folder / 'bench.db'}"
     upgrade(url)

@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.bot import telegram_harness as h  # noqa: E402
+from harness import telegram as h  # noqa: E402
 
 
 class Platform:
@@ -78,7 +78,7 @@ async def deliver(url: str, proxy: str, rate: float, answers: int) -> float:
     from bot.channels.telegram import TelegramSender, build_application
     from bot.delivery import DeliveryWorker
     from doithoai.config import Settings
-    from tests.bot.helpers import make_context
+    from harness.bot import make_context
 
     ctx = make_context(url, outbox_poll_seconds=0.2, telegram_rate_per_second=rate)
     settings: Settings = ctx.settings

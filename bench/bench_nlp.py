@@ -1,8 +1,10 @@
-"""Throughput of the intake path (normalise -> classify -> duplicate check) beside bare
-underthesea.word_tokenize, one-question classify latency, and grouping time 10k vs 100k.
+"""Speed of the NLP side: throughput of the intake path (normalise -> classify -> suggested
+duplicates among the meeting's open questions) beside bare underthesea.word_tokenize, the latency
+of classifying one question, of `similar` for one question against 100.000 open questions, and
+of automatic grouping of 10.000 and 100.000 questions.
 
 Questions are synthetic variants of the corpus lines, made here (no download).
-Usage: python bench/bench_nlp.py [--sizes 2000 176386] [--group-sizes 10000 100000]
+Usage: python bench/bench_nlp.py [--sizes 2000] [--open 100000] [--group-sizes 10000 100000]
 Prints one JSON line, then a short table.
 """
 
@@ -16,8 +18,10 @@ import time
 
 from nlp.classify import train
 from nlp.corpus import load_corpus
-from nlp.duplicates import DuplicateIndex, group, signature
-from nlp.normalize import normalize, strip_diacritics
+from nlp.grouping import group
+from nlp.signature import signature
+from nlp.similar import SimilarIndex
+from nlp.text import normalize, strip_diacritics
 
 MEETING_SIZE = 226  # 176.386 opinions over 779 meetings in the seed's five-year table
 BATCH = 64
@@ -73,7 +77,7 @@ def bench_intake(texts: list[str], classifier: object) -> tuple[float, int]:
 
     assert isinstance(classifier, Classifier)
     proposed = 0
-    index = DuplicateIndex()
+    index = SimilarIndex()
     started = time.perf_counter()
     for start in range(0, len(texts), BATCH):
         batch = [normalize(t) for t in texts[start : start + BATCH]]
@@ -81,9 +85,9 @@ def bench_intake(texts: list[str], classifier: object) -> tuple[float, int]:
         for offset, norm in enumerate(batch):
             position = start + offset
             if position % MEETING_SIZE == 0:
-                index = DuplicateIndex()
+                index = SimilarIndex()
             sig = signature(norm, normalized=True)
-            if index.query(sig, limit=5):
+            if index.query(sig, top=5, min_score=0.25):
                 proposed += 1
             index.add(position, sig)
     return len(texts) / (time.perf_counter() - started), proposed
@@ -108,6 +112,30 @@ def bench_latency(texts: list[str], classifier: object) -> dict[str, float]:
     }
 
 
+def _percentiles(times: list[float]) -> dict[str, float]:
+    times = sorted(times)
+    return {
+        "p50_ms": round(statistics.median(times), 3),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 3),
+        "max_ms": round(times[-1], 3),
+    }
+
+
+def bench_similar(n_open: int, n_queries: int = 300) -> dict[str, float]:
+    """`similar` for one new question against `n_open` open questions already indexed."""
+    index = SimilarIndex()
+    for i, text in enumerate(questions(n_open, seed=n_open)):
+        index.add(i, text)
+    queries = questions(n_queries, seed=11)
+    index.query(queries[0])  # builds the matrix once, as the first query after loading does
+    times = []
+    for text in queries:
+        started = time.perf_counter()
+        index.query(text, top=5)
+        times.append((time.perf_counter() - started) * 1000)
+    return _percentiles(times)
+
+
 def bench_grouping(n: int) -> tuple[float, int]:
     items = list(enumerate(questions(n, seed=n)))
     started = time.perf_counter()
@@ -117,7 +145,8 @@ def bench_grouping(n: int) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 176_386])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2000])
+    parser.add_argument("--open", type=int, default=100_000, help="open questions `similar` searches")
     parser.add_argument("--group-sizes", type=int, nargs=2, default=[10_000, 100_000])
     args = parser.parse_args()
 
@@ -142,6 +171,9 @@ def main() -> None:
     latency = bench_latency(questions(1000, seed=7), classifier)
     result["classify_one"] = latency
     rows.append(("classify one", f"p50 {latency['p50_ms']} ms", f"p95 {latency['p95_ms']} ms", ""))
+    similar = bench_similar(args.open)
+    result[f"similar_one_vs_{args.open}"] = similar
+    rows.append((f"similar vs {args.open}", f"p50 {similar['p50_ms']} ms", f"p95 {similar['p95_ms']} ms", ""))
     small, large = args.group_sizes
     t_small, g_small = bench_grouping(small)
     t_large, g_large = bench_grouping(large)

@@ -1,9 +1,13 @@
-"""Held-out evaluation of the field classifier: trains on the training split (the held-out
-lines are never seen), then reports macro-F1, top-2 accuracy and per-field precision/recall,
-with and without diacritics, beside a keyword-rule baseline and underthesea_core's
-TextClassifier, and writes the confusion matrices as PNG.
+"""Evaluation of the field classifier and the duplicate finder: trains on the train split, picks
+the auto-accept threshold on dev, scores the test split (never trained or tuned on) with 95%
+intervals, the intake-like subset, a balanced and a realistic-prior view, beside a keyword-rule
+baseline and underthesea_core's TextClassifier; then the duplicate suggestions and automatic
+grouping on the labelled paraphrase groups. Writes the confusion matrix as PNG.
 
-Usage: python bench/eval_classifier.py [--out DIR]
+`--sweep` instead scores the ensemble's settings (SVM C, keyword-prior weight) on dev, which is
+how the constants in `nlp/classify.py` were chosen.
+
+Usage: python bench/eval_classifier.py [--out DIR] [--sweep]
 Prints one JSON line, then a short table.
 """
 
@@ -13,48 +17,82 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
-from nlp.classify import train
-from nlp.evaluate import evaluate, format_report, heldout_examples, plot_confusion
+from nlp import classify
+from nlp.duplicate_eval import evaluate_duplicates, format_duplicates
+from nlp.evaluate import evaluate, format_report, load_splits, plot_confusion, underthesea_macro_f1
 from nlp.fields import load_fields
+from nlp.metrics import lenient_gold, macro_f1
+
+
+def sweep(corpus: Path | None, fields_path: Path | None) -> dict[str, Any]:
+    """Dev macro-F1 and top-2 for each (C, keyword weight)."""
+    fields = load_fields(fields_path)
+    dev = load_splits(corpus, fields)["dev"]
+    rows: dict[str, Any] = {}
+    default_c = classify.SVM_C
+    for c in (0.3, 0.5, 1.0):
+        classify.SVM_C = c
+        clf = classify.train(corpus, fields, None)
+        for weight in (0.0, 0.15, 0.3, 0.45):
+            clf.keyword_weight = weight
+            preds = clf.predict_many([e.text for e in dev])
+            pred = [p.field for p in preds]
+            gold = lenient_gold([e.code for e in dev], [e.also for e in dev], pred)
+            top2 = sum(any(e.accepts(code) for code, _ in p.alternatives[:2]) for e, p in zip(dev, preds, strict=True))
+            rows[f"C={c} w={weight}"] = {"macro_f1": macro_f1(gold, pred), "top2": round(top2 / len(dev), 4)}
+    classify.SVM_C = default_c
+    return {"bench": "eval_classifier_sweep", "dev_lines": len(dev), "settings": rows}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=None)
     parser.add_argument("--fields", type=Path, default=None)
-    parser.add_argument("--out", type=Path, default=Path("bench/out"), help="where the PNGs go")
+    parser.add_argument("--out", type=Path, default=Path("bench/out"), help="where the PNG goes")
+    parser.add_argument("--sweep", action="store_true", help="score the ensemble's settings on dev")
     args = parser.parse_args()
 
+    if args.sweep:
+        result = sweep(args.corpus, args.fields)
+        print(json.dumps(result, ensure_ascii=False))
+        for name, row in result["settings"].items():
+            print(f"{name:16}macro-F1 {row['macro_f1']:.3f}  top-2 {row['top2']:.3f}")
+        return
+
     fields = load_fields(args.fields)
-    train_split, heldout = heldout_examples(args.corpus, fields)
+    parts = load_splits(args.corpus, fields)
     started = time.perf_counter()
-    classifier = train(args.corpus, fields, None)
+    classifier = classify.train(args.corpus, fields, None)
     train_seconds = time.perf_counter() - started
-    report = evaluate(classifier, heldout, fields, train_examples=train_split)
-    pngs = [
-        plot_confusion(report, args.out / f"confusion_{name}.png", name)
-        for name in ("overall", "with_diacritics", "without_diacritics")
-    ]
+    report = evaluate(classifier, parts["test"], fields, split_sizes={k: len(v) for k, v in parts.items()})
+    duplicates = evaluate_duplicates(distractors=[e.text for e in parts["test"]])
+    png = plot_confusion(report, args.out / "confusion_test.png")
     model = report["model"]
     summary = {
         "bench": "eval_classifier",
-        "train_lines": len(train_split),
-        "heldout_lines": len(heldout),
+        "splits": report["splits"],
         "train_seconds": round(train_seconds, 2),
-        "macro_f1": model["overall"]["macro_f1"],
-        "macro_f1_with_diacritics": model["with_diacritics"]["macro_f1"],
-        "macro_f1_without_diacritics": model["without_diacritics"]["macro_f1"],
-        "macro_f1_all_lines_stripped": model["all_lines_stripped"]["macro_f1"],
-        "top2_accuracy": model["overall"]["top2"],
-        "review_rate": model["review_rate"],
-        "calibration_error": model["calibration_error"],
+        "auto_accept_threshold": classifier.auto_accept,
+        **{
+            f"{name}_macro_f1": [model[name]["macro_f1"], model[name]["macro_f1_ci"]]
+            for name in ("overall", "without_diacritics", "all_lines_stripped", "intake", "intake_stripped")
+        },
+        "top2": [model["overall"]["top2"], model["overall"]["top2_ci"]],
+        "auto_share": [model["overall"]["auto_share"], model["overall"]["auto_share_ci"]],
+        "auto_precision": [model["overall"]["auto_precision"], model["overall"]["auto_precision_ci"]],
+        "balanced": report["balanced"],
+        "realistic_prior": report["realistic_prior"],
         "keyword_baseline_macro_f1": report["keyword_baseline"]["overall"]["macro_f1"],
-        "underthesea_core_macro_f1": (report.get("underthesea_core") or {}).get("overall", {}).get("macro_f1"),
-        "png": [str(p) for p in pngs if p is not None],
+        "underthesea_core": underthesea_macro_f1(parts["train"], parts["test"]),
+        "duplicates": {"similar": duplicates["similar"], "grouping": duplicates["grouping"]},
+        "png": str(png) if png else None,
     }
     print(json.dumps(summary, ensure_ascii=False))
     print(format_report(report))
+    print(f"underthesea_core TextClassifier: macro-F1 {summary['underthesea_core']['macro_f1']:.3f}")
+    print(format_duplicates(duplicates))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""What the bot needs from the composition root; `doithoai.context.AppContext` fits it."""
+"""What the bot needs from the process that hosts it; `doithoai.context.Services` is one."""
 
 from __future__ import annotations
 
@@ -26,20 +26,31 @@ class BotSettings(Protocol):
     zalo_base_url: str
     zalo_webhook_url: str | None
     zalo_webhook_secret: SecretStr | None
+    zalo_oa_app_id: str | None
+    zalo_oa_app_secret: SecretStr | None
+    zalo_oa_secret_key: SecretStr | None
+    zalo_oa_refresh_token: SecretStr | None
+    zalo_oa_access_token: SecretStr | None
+    zalo_oa_api_url: str
+    zalo_oa_oauth_url: str
     outbox_max_attempts: int
     outbox_poll_seconds: float
     telegram_rate_per_second: float
     telegram_rate_per_chat: float
     zalo_rate_per_second: float
+    zalo_oa_rate_per_second: float
     flood_max_questions: int
     flood_window_minutes: int
+    flood_max_per_address: int
     question_join_seconds: float
     max_attachment_bytes: int
 
     def signing_key(self) -> str: ...
 
 
-class BotContext(Protocol):
+class BotHost(Protocol):
+    """Settings, sessions, the analyzer and one transaction at a time, as the bot uses them."""
+
     @property
     def settings(self) -> BotSettings: ...
 

@@ -16,7 +16,8 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.context import BotContext
+from bot.context import BotHost
+from bot.errors import BotError
 from bot.retry import retrying
 from storage import queue
 from storage.actions import delivery
@@ -26,12 +27,11 @@ from telemetry.metrics import DELIVERIES, RATE_LIMITED
 log = logging.getLogger("doithoai.delivery")
 
 
-class SendError(Exception):
+class SendError(BotError):
     """A failed send, translated from the channel's own errors at its boundary."""
 
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
 
@@ -98,7 +98,7 @@ class Job:
 class DeliveryWorker:
     """`consume(job)` sends one row; `run(stop)` keeps a window of sends in flight until stopped."""
 
-    def __init__(self, ctx: BotContext, senders: dict[str, Sender], *, window: int = 200,
+    def __init__(self, ctx: BotHost, senders: dict[str, Sender], *, window: int = 200,
                  worker_id: str | None = None) -> None:
         self.ctx = ctx
         self.senders = senders
@@ -130,9 +130,9 @@ class DeliveryWorker:
             if exc.retry_after is not None:
                 RATE_LIMITED.labels(job.channel).inc()
                 limiter.pause(exc.retry_after)
-                await asyncio.to_thread(self._record, delivery.postpone, job.id, exc.retry_after, exc.reason)
+                await asyncio.to_thread(self._record, delivery.postpone, job.id, exc.retry_after, exc.message)
             else:
-                await asyncio.to_thread(self._failed, job.id, exc.reason, exc.permanent)
+                await asyncio.to_thread(self._failed, job.id, exc.message, exc.permanent)
             return
         except Exception as exc:
             log.exception("sending outbox row %s failed", job.id)

@@ -11,10 +11,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot import messages, service
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.flow import states
 from bot.messages import Incoming, Outgoing
 from storage import queries
@@ -24,9 +24,9 @@ Deliver = Callable[[str, Outgoing], Awaitable[None]]
 log = logging.getLogger("doithoai.bot")
 
 
-def due(ctx: BotContext, seconds: float) -> list[Incoming]:
-    """A «Gửi» for each draft untouched for `seconds`; the update id makes it happen once per draft."""
-    now = utcnow()
+def due(ctx: BotHost, seconds: float, now: datetime | None = None) -> list[Incoming]:
+    """A «Gửi» for each draft untouched for `seconds` at `now`; the update id makes it happen once per draft."""
+    now = now or utcnow()
     with ctx.transaction() as session:
         rows = queries.conversations_in_state(session, states.ASKING_QUESTION, now - timedelta(seconds=seconds))
         found = []
@@ -39,9 +39,9 @@ def due(ctx: BotContext, seconds: float) -> list[Incoming]:
         return found
 
 
-async def flush_once(ctx: BotContext, deliver: dict[str, Deliver], seconds: float) -> int:
+async def flush_once(ctx: BotHost, deliver: dict[str, Deliver], seconds: float, now: datetime | None = None) -> int:
     handled = 0
-    for incoming in await asyncio.to_thread(due, ctx, seconds):
+    for incoming in await asyncio.to_thread(due, ctx, seconds, now):
         send = deliver.get(incoming.channel)
         if send is None:
             continue
@@ -54,7 +54,7 @@ async def flush_once(ctx: BotContext, deliver: dict[str, Deliver], seconds: floa
     return handled
 
 
-async def run(ctx: BotContext, deliver: dict[str, Deliver], stop: asyncio.Event) -> None:
+async def run(ctx: BotHost, deliver: dict[str, Deliver], stop: asyncio.Event) -> None:
     seconds = ctx.settings.question_join_seconds
     while not stop.is_set():
         try:

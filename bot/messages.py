@@ -39,6 +39,8 @@ class Incoming:
     file_name: str | None = None
     mime_type: str | None = None
     file_size: int | None = None
+    # A keyed hash of the sender's network address, where the channel sees one (the web chat).
+    origin: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from fastapi import APIRouter
 
 from bot import joiner
 from bot.channels import telegram, webchat, zalo
-from bot.context import BotContext
+from bot.channels.zalo import oa_channel
+from bot.context import BotHost
 from bot.delivery import DeliveryWorker, Sender
 
 log = logging.getLogger("doithoai.bot")
@@ -22,14 +23,15 @@ log = logging.getLogger("doithoai.bot")
 class Channels:
     """The channels configured by settings; `routers` are the webhook endpoints the web server must serve."""
 
-    ctx: BotContext
+    ctx: BotHost
     telegram_app: telegram.PtbApp | None = None
     zalo_client: zalo.ZaloClient | None = None
+    zalo_oa: oa_channel.OaChannel | None = None
     routers: list[APIRouter] = field(default_factory=list)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
-    def from_settings(cls, ctx: BotContext) -> Channels:
+    def from_settings(cls, ctx: BotHost) -> Channels:
         s = ctx.settings
         chans = cls(ctx)
         if s.telegram_token is not None:
@@ -43,6 +45,9 @@ class Channels:
             if s.zalo_webhook_url and s.zalo_webhook_secret is not None:
                 chans.routers.append(zalo.webhook_router(ctx, chans.zalo_client,
                                                          s.zalo_webhook_secret.get_secret_value()))
+        chans.zalo_oa = oa_channel.OaChannel.from_settings(ctx)
+        if chans.zalo_oa is not None:
+            chans.routers.append(chans.zalo_oa.router)
         return chans
 
     def senders(self) -> dict[str, Sender]:
@@ -53,17 +58,22 @@ class Channels:
                                                       s.telegram_rate_per_chat)
         if self.zalo_client is not None:
             out["zalo"] = zalo.ZaloSender(self.zalo_client, s.zalo_rate_per_second)
+        if self.zalo_oa is not None:
+            out[oa_channel.CHANNEL] = self.zalo_oa.sender
         return out
 
     async def open(self) -> None:
         if self.telegram_app is not None:
             await self.telegram_app.initialize()
+        if self.zalo_oa is not None:
+            await self.zalo_oa.start()
 
     async def start_bots(self, stop: asyncio.Event) -> None:
         """Polling, or registering the webhook, for each enabled channel."""
         s = self.ctx.settings
-        if self.telegram_app is None and self.zalo_client is None:
-            log.warning("no bot token set (DOITHOAI_TELEGRAM_TOKEN, DOITHOAI_ZALO_TOKEN): only the web chat answers")
+        if self.telegram_app is None and self.zalo_client is None and self.zalo_oa is None:
+            log.warning("no bot token set (DOITHOAI_TELEGRAM_TOKEN, DOITHOAI_ZALO_TOKEN, DOITHOAI_ZALO_OA_APP_ID):"
+                        " only the web chat answers")
         if self.telegram_app is not None:
             app = self.telegram_app
             await app.start()
@@ -76,10 +86,9 @@ class Channels:
             log.info("Telegram bot started")
         if self.zalo_client is not None:
             if s.zalo_webhook_url and s.zalo_webhook_secret is not None:
-                await self.zalo_client.set_webhook(f"{s.zalo_webhook_url.rstrip('/')}{zalo.WEBHOOK_PATH}",
-                                                   s.zalo_webhook_secret.get_secret_value())
+                await zalo.start_webhook(self.zalo_client, s.zalo_webhook_url, s.zalo_webhook_secret.get_secret_value())
             else:
-                self.tasks.append(asyncio.create_task(zalo.poll(self.ctx, self.zalo_client, stop)))
+                self.tasks.append(await zalo.start_polling(self.ctx, self.zalo_client, stop))
             log.info("Zalo bot started")
 
     def start_worker(self, stop: asyncio.Event) -> None:
@@ -95,6 +104,8 @@ class Channels:
             out["telegram"] = partial(telegram.send_outgoing, self.telegram_app)
         if self.zalo_client is not None:
             out["zalo"] = partial(zalo.send_outgoing, self.zalo_client)
+        if self.zalo_oa is not None:
+            out[oa_channel.CHANNEL] = partial(oa_channel.send_outgoing, self.zalo_oa.sender)
         return out
 
     async def close(self) -> None:
@@ -108,3 +119,5 @@ class Channels:
             await app.shutdown()
         if self.zalo_client is not None:
             await self.zalo_client.aclose()
+        if self.zalo_oa is not None:
+            await self.zalo_oa.client.aclose()

@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from bot import texts
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.flow import handlers, states
 from bot.flow.turn import Turn
 from bot.messages import Incoming, Outgoing
@@ -18,7 +18,7 @@ from telemetry.metrics import MESSAGES
 log = logging.getLogger("doithoai.bot")
 
 
-def process(ctx: BotContext, incoming: Incoming) -> list[Outgoing]:
+def process(ctx: BotHost, incoming: Incoming) -> list[Outgoing]:
     """The replies to `incoming`; a redelivered update gets the replies it got the first time.
 
     A busy database is tried again a few times before the citizen is asked to send later.
@@ -35,7 +35,7 @@ def process(ctx: BotContext, incoming: Incoming) -> list[Outgoing]:
         return [Outgoing(texts.ERROR)]
 
 
-def _turn(ctx: BotContext, incoming: Incoming) -> list[Outgoing]:
+def _turn(ctx: BotHost, incoming: Incoming) -> list[Outgoing]:
     with ctx.transaction() as session:
         if incoming.update_id is not None:
             stored = conversations.processed_response(session, incoming.channel, incoming.update_id)
@@ -55,6 +55,6 @@ def _turn(ctx: BotContext, incoming: Incoming) -> list[Outgoing]:
         return turn.replies
 
 
-async def handle(ctx: BotContext, incoming: Incoming) -> list[Outgoing]:
+async def handle(ctx: BotHost, incoming: Incoming) -> list[Outgoing]:
     """`process` off the event loop: the database calls block."""
     return await asyncio.to_thread(process, ctx, incoming)

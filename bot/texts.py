@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage import notices
 from storage.vnformat import vn_date, vn_datetime, vn_int
 
 BUSY = "Hệ thống đang bận, vui lòng gửi lại sau."
@@ -49,7 +50,10 @@ DRAFT_NOTED = "Đã ghi nhận ({chars} ký tự). Anh/chị viết tiếp, ho�
 DRAFT_EMPTY = "Nội dung câu hỏi đang trống. Anh/chị vui lòng nhập câu hỏi trước khi bấm «Gửi»."
 DRAFT_TOO_LONG = "Câu hỏi dài quá {limit} ký tự. Anh/chị vui lòng rút gọn hoặc chia thành nhiều câu hỏi."
 NO_LETTERS = "Câu hỏi cần có chữ. Anh/chị vui lòng viết rõ nội dung muốn hỏi."
-ATTACHMENT_NOTED = "Đã nhận tệp đính kèm ({count}). Anh/chị nhập nội dung câu hỏi rồi bấm «Gửi»."
+ATTACHMENT_NOTED = "Đã nhận {name} ({count}/{limit} tệp). Anh/chị nhập nội dung câu hỏi rồi bấm «Gửi»."
+ATTACHMENT_WITH_DRAFT = "Đã nhận {name} ({count}/{limit} tệp)."
+ATTACHMENT_NAMED = "tệp «{name}»"
+ATTACHMENT_UNNAMED = {"photo": "ảnh", "document": "tài liệu"}
 ATTACHMENT_TOO_LARGE = "Tệp quá lớn (tối đa {limit}). Anh/chị vui lòng gửi tệp nhỏ hơn."
 ATTACHMENT_WHEN_ASKING = "Anh/chị vui lòng gửi ảnh hoặc tài liệu khi đang nhập câu hỏi."
 TOO_MANY_ATTACHMENTS = "Mỗi câu hỏi kèm tối đa {limit} tệp."
@@ -57,7 +61,7 @@ TOO_MANY_ATTACHMENTS = "Mỗi câu hỏi kèm tối đa {limit} tệp."
 FIELD_DETECTED = "Câu hỏi của anh/chị có vẻ thuộc lĩnh vực: {label}. Có đúng không?"
 FIELD_UNKNOWN = "Anh/chị vui lòng chọn lĩnh vực của câu hỏi."
 FIELD_CORRECT = "Đúng"
-FIELD_OTHER = "Khác"
+FIELD_OTHER = "Chọn lĩnh vực khác"
 FIELD_ALL = "Anh/chị chọn lĩnh vực phù hợp nhất:"
 FIELD_HINT = "Anh/chị vui lòng chọn lĩnh vực bằng nút bấm hoặc gõ số thứ tự."
 
@@ -72,11 +76,35 @@ FLOOD = (
     "anh/chị vui lòng gửi tiếp sau ít phút."
 )
 
+FLOOD_ADDRESS = (
+    "Đã có nhiều câu hỏi được gửi từ cùng một mạng trong {minutes} phút vừa qua. Để công bằng cho mọi "
+    "người, anh/chị vui lòng gửi tiếp sau ít phút."
+)
+
 MY_QUESTIONS_NONE = "Anh/chị chưa gửi câu hỏi nào."
 MY_QUESTIONS_HEAD = "Câu hỏi của anh/chị:"
-MY_QUESTION_LINE = "• {ticket} ({date}) — {status}: {text}"
-WITHDRAW_USAGE = "Anh/chị gõ /huy kèm mã câu hỏi, ví dụ: /huy HG-2026-000123"
+MY_QUESTION_LINE = "- {ticket} ({date}) — {status}: {text}"
+MY_QUESTIONS_TICKET_HINT = "Gõ mã câu hỏi (ví dụ {ticket}) để xem chi tiết."
+WITHDRAW_NONE = "Anh/chị không có câu hỏi nào còn rút được (chỉ rút được trước ngày hội nghị)."
+WITHDRAW_CHOOSE = "Anh/chị muốn rút câu hỏi nào?"
+WITHDRAW_OPTION = "Rút {ticket}"
+WITHDRAW_KEEP = "Không rút"
+WITHDRAW_KEPT = "Anh/chị không rút câu hỏi nào."
+WITHDRAW_HINT = "Anh/chị vui lòng chọn câu hỏi muốn rút, hoặc «Không rút»."
 WITHDRAWN = "Đã rút câu hỏi {ticket}."
+
+TICKET_STATUS = "Câu hỏi {ticket} ({date}), hội nghị: {meeting}.\nNội dung: {text}\nTình trạng: {status}."
+TICKET_ANSWER = "Trả lời ({date}): {answer}"
+TICKET_NOT_FOUND = "Không tìm thấy câu hỏi mã {ticket} của anh/chị. Xem các câu hỏi đã gửi bằng lệnh /cauhoi."
+
+ERASE_CONFIRM = (
+    "Anh/chị có chắc muốn xóa họ tên, số điện thoại và địa bàn đã lưu? Các câu hỏi vẫn được giữ ở dạng "
+    "ẩn danh và câu trả lời vẫn được gửi về đây."
+)
+ERASE_YES = "Xóa dữ liệu"
+ERASE_NO = "Không xóa"
+ERASE_KEPT = "Dữ liệu của anh/chị được giữ nguyên."
+ERASE_HINT = "Anh/chị vui lòng chọn «Xóa dữ liệu» hoặc «Không xóa»."
 ERASED = (
     "Đã xóa họ tên, số điện thoại và địa bàn của anh/chị. Các câu hỏi vẫn được giữ ở dạng ẩn danh, "
     "và câu trả lời vẫn được gửi về đây."
@@ -85,11 +113,27 @@ HELP = (
     "Các lệnh:\n"
     "/start — bắt đầu, chọn hội nghị và gửi câu hỏi\n"
     "/cauhoi — xem các câu hỏi đã gửi và tình trạng\n"
-    "/huy <mã> — rút một câu hỏi trước ngày hội nghị\n"
+    "/huy — rút một câu hỏi trước ngày hội nghị (hoặc /huy <mã>)\n"
+    "Gõ mã câu hỏi (ví dụ HG-2026-000123) — xem tình trạng và câu trả lời\n"
     "/xoa_du_lieu — xóa dữ liệu cá nhân của anh/chị\n"
     "/tro_giup — hướng dẫn này"
 )
 UNKNOWN_COMMAND = "Lệnh «/{command}» không có. " + HELP
+
+RATING_QUESTION = notices.RATING_QUESTION
+RATING_YES = notices.RATING_YES
+RATING_NO = notices.RATING_NO
+RATING_ABOUT = "Câu hỏi {ticket}: {text}\n" + RATING_QUESTION
+RATING_HINT = "Anh/chị vui lòng chọn «Hài lòng» hoặc «Chưa hài lòng» (hoặc gõ «Bỏ qua» để để sau)."
+RATING_THANKS = "Cảm ơn anh/chị đã đánh giá câu trả lời."
+RATING_WHY = (
+    "Anh/chị vui lòng cho biết vì sao chưa hài lòng (câu trả lời chưa đúng, chưa đủ, hay việc chưa được "
+    "làm...). Câu hỏi sẽ được chuyển lại cơ quan giải quyết."
+)
+RATING_WHY_HINT = "Anh/chị vui lòng viết lý do bằng chữ, hoặc gõ «Bỏ qua»."
+REOPENED = "Cảm ơn anh/chị. Câu hỏi {ticket} đã được mở lại và chuyển lại để giải quyết; kết quả sẽ được gửi về đây."
+REASON_NOTED = "Cảm ơn anh/chị, ý kiến đã được ghi nhận cùng câu hỏi {ticket}."
+RATING_SKIPPED = "Anh/chị có thể đánh giá sau bằng nút dưới câu trả lời."
 
 NOT_ACCEPTED = {
     "voice": "Hiện hệ thống chưa nhận tin nhắn thoại. Anh/chị vui lòng gõ câu hỏi bằng chữ.",
@@ -125,8 +169,20 @@ WEB_UI = {
     "placeholder": "Nhập câu hỏi hoặc trả lời...",
     "send": "Gửi",
     "attach": "Đính kèm ảnh hoặc tài liệu",
+    "attach_short": "Tệp",
+    "file": "Tệp đính kèm",
+    "quote": "Câu hỏi",
+    "commands": "Lệnh",
     "offline": "Mất kết nối. Tin nhắn chưa gửi được, anh/chị vui lòng thử lại.",
     "answer": "Trả lời",
     "you": "Anh/chị",
     "bot": "Ban tổ chức",
 }
+# The commands the web chat shows as buttons: (label, the command typed on the other channels).
+WEB_COMMANDS = (
+    ("Câu hỏi của tôi", "/cauhoi"),
+    ("Rút câu hỏi", "/huy"),
+    ("Gửi câu hỏi mới", "/start"),
+    ("Xóa dữ liệu", "/xoa_du_lieu"),
+    ("Hướng dẫn", "/tro_giup"),
+)

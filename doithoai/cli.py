@@ -13,8 +13,8 @@ from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
 from doithoai import nlp_commands, web_commands
-from doithoai.context import AppContext
-from doithoai.errors import HandledGroup
+from doithoai.cli_errors import HandledGroup
+from doithoai.context import Services
 from doithoai.web_commands import demo_users
 from storage import lifecycle, lookup, queries, reports
 from storage.actions import meetings as meeting_actions
@@ -40,8 +40,8 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _ctx() -> AppContext:
-    return AppContext()
+def _ctx() -> Services:
+    return Services()
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -263,7 +263,7 @@ def import_cmd(
                                  progress=lambda n: progress.advance(task, n))
             progress.update(task, completed=total)
     except ImportFileError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(exc.message) from None
     errors = sorted(errors + result.errors)
     skipped = f" ({vn_int(result.skipped)} câu đã có từ lần nhập trước)" if result.skipped else ""
     console.print(f"Đã nhập {vn_int(result.imported)} câu hỏi{skipped}; {vn_int(len(errors))} dòng lỗi; "

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = {"changeme", "change-me", "secret", "xxx", "your-token", "<token>"}
@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     model_path: Path = Path("data/model/classifier.joblib")
     fields_path: Path | None = None
+    auto_accept: float | None = Field(default=None, ge=0.0, le=1.0)
     upload_dir: Path = Path("data/uploads")
     log_level: str = "INFO"
     # "plain" lines or "json" (one object per line, for log collectors).
@@ -41,19 +42,29 @@ class Settings(BaseSettings):
     zalo_webhook_url: str | None = None
     zalo_webhook_secret: SecretStr | None = None
     zalo_bot_link: str | None = None
+    zalo_oa_app_id: str | None = None
+    zalo_oa_app_secret: SecretStr | None = None
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_oa_refresh_token: SecretStr | None = None
+    zalo_oa_access_token: SecretStr | None = None
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
 
     outbox_max_attempts: int = 8
     outbox_poll_seconds: float = 1.0
     telegram_rate_per_second: float = 30.0
     telegram_rate_per_chat: float = 1.0
     zalo_rate_per_second: float = 20.0
+    zalo_oa_rate_per_second: float = 10.0
     flood_max_questions: int = 10
     flood_window_minutes: int = 10
+    flood_max_per_address: int = 30
     question_join_seconds: float = 0.0
     max_attachment_bytes: int = 10 * 1024 * 1024
 
     @field_validator("telegram_token", "zalo_token", "secret_key", "telegram_webhook_secret",
-                     "zalo_webhook_secret")
+                     "zalo_webhook_secret", "zalo_oa_app_secret", "zalo_oa_secret_key", "zalo_oa_refresh_token",
+                     "zalo_oa_access_token")
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:

@@ -16,7 +16,9 @@ from storage.db import make_engine, make_sessionmaker, session_scope
 
 
 @dataclass
-class AppContext:
+class Services:
+    """The process's services, composed once: what `bot.context.BotHost` and `web.deps.ConsoleHost` ask for."""
+
     settings: Settings = field(default_factory=get_settings)
 
     @cached_property
@@ -31,7 +33,7 @@ class AppContext:
     def analyzer(self) -> Analyzer:
         from doithoai.wiring import NlpAnalyzer
 
-        return NlpAnalyzer(self.settings.model_path, self.settings.fields_path)
+        return NlpAnalyzer(self.settings.model_path, self.settings.fields_path, self.settings.auto_accept)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from doithoai.errors import DoithoaiError
 from storage.actions.imports import ImportRow
 from storage.clock import LOCAL_TZ, parse_datetime
 
@@ -21,8 +22,8 @@ COLUMNS = {
 }
 
 
-class ImportFileError(Exception):
-    pass
+class ImportFileError(DoithoaiError):
+    """The file cannot be read at all (wrong type, missing columns); bad rows are reported one by one."""
 
 
 def _parse_date(value: object) -> datetime | None:

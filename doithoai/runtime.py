@@ -11,11 +11,13 @@ from collections.abc import Sequence
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from pydantic import SecretStr
 
-from bot.channels import webchat
+from bot.channels import webchat, zalo
+from bot.channels.zalo import oa_channel
 from bot.runner import Channels
-from doithoai.config import secret_values
-from doithoai.context import AppContext
+from doithoai.config import Settings, secret_values
+from doithoai.context import Services
 from storage.errors import DomainError
 from storage.uploads import Sweep, sweep_orphans
 from telemetry.logs import configure_logging
@@ -31,18 +33,34 @@ SWEEP_SECONDS = 3600.0
 SWITCH_INTERVAL_SECONDS = 0.0005
 
 
-def run(ctx: AppContext, host: str, port: int, only: str | None) -> None:
+def _secret(value: SecretStr | None) -> str | None:
+    return None if value is None else value.get_secret_value()
+
+
+def channel_problems(s: Settings) -> list[str]:
+    """Settings that would make a channel fail at start, checked before anything starts."""
+    return [*zalo.config_problems(_secret(s.zalo_token), s.zalo_webhook_url, _secret(s.zalo_webhook_secret)),
+            *oa_channel.config_problems(s.zalo_oa_app_id, _secret(s.zalo_oa_app_secret),
+                                        _secret(s.zalo_oa_secret_key), _secret(s.zalo_oa_refresh_token))]
+
+
+def run(ctx: Services, host: str, port: int, only: str | None) -> None:
+    problems = channel_problems(ctx.settings)
+    if problems:
+        # A clear message and exit status 2, not a traceback from deep inside a channel.
+        print("Lỗi cấu hình / configuration error:", *(f"- {p}" for p in problems), sep="\n", file=sys.stderr)
+        raise SystemExit(2)
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     configure_logging(ctx.settings.log_level, ctx.settings.log_format, secret_values(ctx.settings))
     asyncio.run(serve(ctx, host, port, only))
 
 
-def console_app(ctx: AppContext, routers: Sequence[APIRouter] = ()) -> FastAPI:
+def console_app(ctx: Services, routers: Sequence[APIRouter] = ()) -> FastAPI:
     """The organiser console with the citizens' web chat (and any webhook `routers`)."""
     return create_app(ctx, routers=[webchat.make_router(ctx), *routers])
 
 
-def build_web(ctx: AppContext, channels: Channels, with_console: bool) -> FastAPI:
+def build_web(ctx: Services, channels: Channels, with_console: bool) -> FastAPI:
     """The console with the web chat, or (for `--only bot` in webhook mode) just the webhooks."""
     if with_console:
         return console_app(ctx, channels.routers)
@@ -52,12 +70,12 @@ def build_web(ctx: AppContext, channels: Channels, with_console: bool) -> FastAP
     return app
 
 
-def sweep_once(ctx: AppContext) -> Sweep:
+def sweep_once(ctx: Services) -> Sweep:
     with ctx.transaction() as session:
         return sweep_orphans(session, ctx.settings.upload_dir)
 
 
-async def sweep_uploads(ctx: AppContext, stop: asyncio.Event, every: float = SWEEP_SECONDS) -> None:
+async def sweep_uploads(ctx: Services, stop: asyncio.Event, every: float = SWEEP_SECONDS) -> None:
     """Remove uploads nothing references, once an hour while the worker runs."""
     while not stop.is_set():
         try:
@@ -68,7 +86,7 @@ async def sweep_uploads(ctx: AppContext, stop: asyncio.Event, every: float = SWE
             await asyncio.wait_for(stop.wait(), timeout=every)
 
 
-async def serve(ctx: AppContext, host: str, port: int, only: str | None) -> None:
+async def serve(ctx: Services, host: str, port: int, only: str | None) -> None:
     parts = set(PARTS) if only is None else {only}
     stop = asyncio.Event()
     channels = Channels.from_settings(ctx)

@@ -10,7 +10,7 @@ from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from doithoai.context import AppContext
+from doithoai.context import Services
 from storage import lookup, queries
 from storage.actions import api_keys, users
 from storage.actions.users import ROLE_LABELS
@@ -21,7 +21,6 @@ from storage.reach import Reach
 __all__ = ["demo_users", "register"]
 
 console = Console()
-err = Console(stderr=True)
 
 DEMO_ACCOUNTS = [
     ("quantri", "admin", None, None, "Quản trị hệ thống"),
@@ -39,7 +38,7 @@ def _agency_id(session: Session, unit_code: str, name: str) -> int:
     return agency.id
 
 
-def demo_users(ctx: AppContext) -> None:
+def demo_users(ctx: Services) -> None:
     """One account per role for the demo; passwords are printed once, a second run creates nothing."""
     created: list[tuple[str, str, str, str]] = []
     with ctx.transaction() as session:
@@ -63,81 +62,84 @@ def demo_users(ctx: AppContext) -> None:
     console.print(table)
 
 
+user_app = typer.Typer(help="Tài khoản trang quản trị.", no_args_is_help=True)
+key_app = typer.Typer(help="Khóa API cho Open311.", no_args_is_help=True)
+
+
 def register(app: typer.Typer) -> None:
-    user_app = typer.Typer(help="Tài khoản trang quản trị.", no_args_is_help=True)
-    key_app = typer.Typer(help="Khóa API cho Open311.", no_args_is_help=True)
     app.add_typer(user_app, name="user")
     app.add_typer(key_app, name="api-key")
 
-    @user_app.command("create")
-    def user_create(
-        username: Annotated[str, typer.Option(help="Login name.")],
-        role: Annotated[str, typer.Option(help="admin, organiser or agency.")],
-        unit: Annotated[str | None, typer.Option(help="Unit code (organiser; for agency, the agency's unit).")] = None,
-        agency: Annotated[str | None, typer.Option(help="Agency name or number (role agency).")] = None,
-        password: Annotated[str | None, typer.Option(help="Password; generated and printed once if omitted.")] = None,
-        full_name: Annotated[str, typer.Option(help="Full name shown in the console.")] = "",
-    ) -> None:
-        """Create a console account (argon2 password hash)."""
-        ctx = AppContext()
-        secret = password or users.new_password()
-        with ctx.transaction() as session:
-            unit_id = lookup.get_unit_by_code(session, unit).id if unit else None
-            agency_id = None
-            if agency:
-                if agency.isdigit():
-                    agency_id = int(agency)
-                elif unit:
-                    agency_id = _agency_id(session, unit, agency)
-                else:
-                    raise DomainError("Cần --unit để tìm cơ quan theo tên (hoặc dùng số của cơ quan).")
-            user = users.create_user(session, username=username, role=role, password=secret,
-                                     unit_id=unit_id if role == "organiser" else None, agency_id=agency_id,
-                                     full_name=full_name)
-            console.print(f"Đã tạo tài khoản [bold]{user.username}[/bold] ({ROLE_LABELS[user.role]}).")
-        if not password:
-            console.print(f"Mật khẩu (chỉ in một lần): [bold]{secret}[/bold]")
 
-    @user_app.command("password")
-    def user_password(
-        username: Annotated[str, typer.Argument(help="Login name.")],
-        password: Annotated[str | None, typer.Option(help="New password; generated if omitted.")] = None,
-    ) -> None:
-        """Set a new password for a console account (e.g. a demo account whose password was lost)."""
-        ctx = AppContext()
-        secret = password or users.new_password()
-        with ctx.transaction() as session:
-            user_id = session.scalars(select(User.id).where(User.username == username.strip())).first()
-            if user_id is None:
-                raise DomainError(f"Không có tài khoản «{username}».")
-            users.set_password(session, user_id, secret)
-        console.print(f"Đã đặt mật khẩu mới cho [bold]{username.strip()}[/bold].")
-        if not password:
-            console.print(f"Mật khẩu (chỉ in một lần): [bold]{secret}[/bold]")
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Option(help="Login name.")],
+    role: Annotated[str, typer.Option(help="admin, organiser or agency.")],
+    unit: Annotated[str | None, typer.Option(help="Unit code (organiser; for agency, the agency's unit).")] = None,
+    agency: Annotated[str | None, typer.Option(help="Agency name or number (role agency).")] = None,
+    password: Annotated[str | None, typer.Option(help="Password; generated and printed once if omitted.")] = None,
+    full_name: Annotated[str, typer.Option(help="Full name shown in the console.")] = "",
+) -> None:
+    """Create a console account (argon2 password hash)."""
+    ctx = Services()
+    secret = password or users.new_password()
+    with ctx.transaction() as session:
+        unit_id = lookup.get_unit_by_code(session, unit).id if unit else None
+        agency_id = None
+        if agency:
+            if agency.isdigit():
+                agency_id = int(agency)
+            elif unit:
+                agency_id = _agency_id(session, unit, agency)
+            else:
+                raise DomainError("Cần --unit để tìm cơ quan theo tên (hoặc dùng số của cơ quan).")
+        user = users.create_user(session, username=username, role=role, password=secret,
+                                 unit_id=unit_id if role == "organiser" else None, agency_id=agency_id,
+                                 full_name=full_name)
+        console.print(f"Đã tạo tài khoản [bold]{user.username}[/bold] ({ROLE_LABELS[user.role]}).")
+    if not password:
+        console.print(f"Mật khẩu (chỉ in một lần): [bold]{secret}[/bold]")
 
-    @user_app.command("list")
-    def user_list() -> None:
-        """List console accounts."""
-        ctx = AppContext()
-        with ctx.transaction() as session:
-            table = Table("Tên đăng nhập", "Họ tên", "Vai trò", "Phạm vi", "Tình trạng")
-            unit_names = {u.id: u.name for u in queries.list_units(session, Reach.admin())}
-            agency_names = {a.id: a.name for a in queries.list_agencies(session, Reach.admin())}
-            for u in queries.list_users(session):
-                scope = agency_names.get(u.agency_id or -1) or unit_names.get(u.unit_id or -1) or "Toàn hệ thống"
-                table.add_row(u.username, u.full_name, ROLE_LABELS.get(u.role, u.role), scope,
-                              "Đang dùng" if u.active else "Đã khóa")
-        console.print(table)
+@user_app.command("password")
+def user_password(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    password: Annotated[str | None, typer.Option(help="New password; generated if omitted.")] = None,
+) -> None:
+    """Set a new password for a console account (e.g. a demo account whose password was lost)."""
+    ctx = Services()
+    secret = password or users.new_password()
+    with ctx.transaction() as session:
+        user_id = session.scalars(select(User.id).where(User.username == username.strip())).first()
+        if user_id is None:
+            raise DomainError(f"Không có tài khoản «{username}».")
+        users.set_password(session, user_id, secret)
+    console.print(f"Đã đặt mật khẩu mới cho [bold]{username.strip()}[/bold].")
+    if not password:
+        console.print(f"Mật khẩu (chỉ in một lần): [bold]{secret}[/bold]")
 
-    @key_app.command("create")
-    def api_key_create(
-        name: Annotated[str, typer.Option(help="Who uses the key, e.g. 'Cổng dịch vụ công'.")],
-        unit: Annotated[str | None, typer.Option(help="Limit the key to this unit code and the units below.")] = None,
-    ) -> None:
-        """Issue an Open311 API key; it is printed once and only its hash is stored."""
-        ctx = AppContext()
-        with ctx.transaction() as session:
-            unit_id = lookup.get_unit_by_code(session, unit).id if unit else None
-            key, raw = api_keys.create_api_key(session, name=name, unit_id=unit_id)
-            console.print(f"Đã cấp khóa API «{key.name}». Khóa (chỉ in một lần, hãy lưu lại):")
-        typer.echo(raw)
+@user_app.command("list")
+def user_list() -> None:
+    """List console accounts."""
+    ctx = Services()
+    with ctx.transaction() as session:
+        table = Table("Tên đăng nhập", "Họ tên", "Vai trò", "Phạm vi", "Tình trạng")
+        unit_names = {u.id: u.name for u in queries.list_units(session, Reach.admin())}
+        agency_names = {a.id: a.name for a in queries.list_agencies(session, Reach.admin())}
+        for u in queries.list_users(session):
+            scope = agency_names.get(u.agency_id or -1) or unit_names.get(u.unit_id or -1) or "Toàn hệ thống"
+            table.add_row(u.username, u.full_name, ROLE_LABELS.get(u.role, u.role), scope,
+                          "Đang dùng" if u.active else "Đã khóa")
+    console.print(table)
+
+@key_app.command("create")
+def api_key_create(
+    name: Annotated[str, typer.Option(help="Who uses the key, e.g. 'Cổng dịch vụ công'.")],
+    unit: Annotated[str | None, typer.Option(help="Limit the key to this unit code and the units below.")] = None,
+) -> None:
+    """Issue an Open311 API key; it is printed once and only its hash is stored."""
+    ctx = Services()
+    with ctx.transaction() as session:
+        unit_id = lookup.get_unit_by_code(session, unit).id if unit else None
+        key, raw = api_keys.create_api_key(session, name=name, unit_id=unit_id)
+        console.print(f"Đã cấp khóa API «{key.name}». Khóa (chỉ in một lần, hãy lưu lại):")
+    typer.echo(raw)

@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 
-from nlp import classify, duplicates
-
-# The functions, not the module: `nlp/__init__` rebinds the name `nlp.normalize` to the function.
-from nlp.normalize import normalize, strip_diacritics
+from nlp import classify, group, normalize, similar, strip_diacritics
 from storage.analysis import Analysis
 from telemetry.metrics import CLASSIFY_SECONDS
 
 
 class NlpAnalyzer:
-    """Normalise, classify and find similar questions with the trained model."""
+    """Normalise, classify and find similar questions with the trained model. `auto_accept`
+    (setting DOITHOAI_AUTO_ACCEPT) overrides the threshold the model chose on its dev split."""
 
-    def __init__(self, model_path: Path, fields_path: Path | None = None) -> None:
+    def __init__(self, model_path: Path, fields_path: Path | None = None, auto_accept: float | None = None) -> None:
         self.classifier = classify.load_or_train(model_path, fields_path=fields_path)
+        self.auto_accept = auto_accept
 
     def analyze(self, text: str) -> Analysis:
         with CLASSIFY_SECONDS.time():
@@ -27,7 +26,7 @@ class NlpAnalyzer:
         """One classifier call for many texts (an import's batch): far cheaper than one call each."""
         normalized = [normalize(t) for t in texts]
         # `predict` would normalise the texts a second time.
-        predictions = self.classifier.predict_normalized(normalized)
+        predictions = self.classifier.predict_normalized(normalized, self.auto_accept)
         return [
             Analysis(
                 normalized=n,
@@ -42,12 +41,12 @@ class NlpAnalyzer:
 
     def group_duplicates(self, items: Sequence[tuple[int, str]]) -> list[tuple[int, int, float]]:
         return [(int(h.id), int(h.group), h.similarity)  # type: ignore[call-overload]
-                for h in duplicates.group(items)]
+                for h in group(items)]
 
     def find_similar(
         self, text: str, candidates: Sequence[tuple[Hashable, str]]
     ) -> list[tuple[Hashable, float]]:
-        return duplicates.find_similar(text, candidates)
+        return similar.find_similar(text, candidates)
 
     def search_form(self, text: str) -> str:
         return strip_diacritics(normalize(text))

@@ -1,18 +1,19 @@
-"""Vietnamese NLP for citizens' questions: normalisation, field classification, duplicate
-grouping, personal-data masking and moderation. Text in, answers out: no database, no network,
-no settings. The classifier (scikit-learn) is imported only when first used."""
+"""Vietnamese NLP for citizens' questions: normalisation, field classification, suggested and
+automatic duplicate grouping, personal-data masking and moderation. Text in, answers out: no
+database, no network, no settings. The classifier (scikit-learn) is imported only when first used."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nlp.duplicates import DuplicateHit, DuplicateIndex, find_similar, group
 from nlp.errors import FieldsError, ModelError, ModelMismatch, NlpError
 from nlp.fields import FALLBACK_CODE, Field, load_fields, taxonomy_hash
+from nlp.grouping import DuplicateHit, group
 from nlp.locality import CurrentAddress, to_current
 from nlp.moderation import check as moderation_check
-from nlp.normalize import has_diacritics, normalize, strip_diacritics
 from nlp.privacy import mask_name, mask_phone, mask_text, valid_vn_phone
+from nlp.similar import SimilarIndex, find_similar, similar_all
+from nlp.text import has_diacritics, normalize, strip_diacritics
 
 if TYPE_CHECKING:
     from nlp.classify import DEFAULT_MODEL_PATH, Classifier, Prediction, load_or_train, train
@@ -23,13 +24,13 @@ __all__ = [
     "Classifier",
     "CurrentAddress",
     "DuplicateHit",
-    "DuplicateIndex",
     "Field",
     "FieldsError",
     "ModelError",
     "ModelMismatch",
     "NlpError",
     "Prediction",
+    "SimilarIndex",
     "find_similar",
     "group",
     "has_diacritics",
@@ -40,6 +41,7 @@ __all__ = [
     "mask_text",
     "moderation_check",
     "normalize",
+    "similar_all",
     "strip_diacritics",
     "taxonomy_hash",
     "to_current",

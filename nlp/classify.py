@@ -1,285 +1,57 @@
-"""Field classifier: TF-IDF word and character n-grams with a calibrated linear model.
+"""Training the field classifier and loading the saved one.
 
-Features are taken from the normalised text and from its diacritic-free form, and every
-training line is also learnt without diacritics, so "duong vao ap 3 bi hu" is judged like
-"đường vào ấp 3 bị hư". The model and its metadata are saved as one joblib artifact.
+The model is fitted on the corpus' train split only (plus organisers' corrections); the dev split
+chooses the auto-accept threshold; the test split is left for `doithoai eval`. The ensemble
+weights (`C` of the SVM, the keyword prior's weight) were chosen on dev with
+`python bench/eval_classifier.py --sweep`.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import logging
 import threading
 import time
-import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-import joblib
 import numpy as np
-import scipy.sparse
-import sklearn
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, cross_val_predict
-from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.svm import LinearSVC
+from sklearn.pipeline import FeatureUnion
 
+from nlp.calibration import CalibratedSVC
+from nlp.corpus import Example, load_examples, splits
 from nlp.corpus import data_hash as compute_data_hash
-from nlp.corpus import load_corpus, split
 from nlp.errors import ModelError, ModelMismatch
-from nlp.fields import FALLBACK_CODE, Field, load_fields, taxonomy_hash
-from nlp.normalize import has_diacritics, normalize, strip_diacritics, tokens
+from nlp.features import build_features, variants
+from nlp.fields import Field, load_fields, taxonomy_hash
+from nlp.keywords import KeywordPrior
+from nlp.model import DEFAULT_AUTO_ACCEPT, Classifier, ModelOutdated, Prediction, ProbabilisticModel
+from nlp.text import normalize
 
 __all__ = [
-    "ARTIFACT_FORMAT",
     "DEFAULT_MODEL_PATH",
-    "REVIEW_THRESHOLD",
+    "KEYWORD_WEIGHT",
+    "SVM_C",
+    "TARGET_PRECISION",
     "Classifier",
     "ModelMismatch",
     "Prediction",
-    "build_pipeline",
+    "choose_auto_accept",
     "load_or_train",
     "train",
     "training_examples",
 ]
 
+_log = logging.getLogger("doithoai.nlp.classify")
+
 DEFAULT_MODEL_PATH = Path("data/model/classifier.joblib")
-REVIEW_THRESHOLD = 0.45
-"""Below this confidence a question is marked for review by an organiser."""
-ARTIFACT_FORMAT = 1
-UNJUDGED_CONFIDENCE = 0.05
-"""Confidence reported with `khac` for text the model cannot judge (no known word)."""
+SVM_C = 0.3
+KEYWORD_WEIGHT = 0.3
+TARGET_PRECISION = 0.975
+"""Precision on dev the auto-accept threshold must keep (a margin over the promised 97% on test)."""
 
 ProgressFn = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Prediction:
-    field: str
-    confidence: float
-    alternatives: list[tuple[str, float]] = dataclass_field(default_factory=list)
-    """Top-3 (code, probability), the first being `field`."""
-    needs_review: bool = True
-
-
-def _lower(text: str) -> str:
-    return text.lower()
-
-
-class CalibratedSVC(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
-    """A linear SVM whose K decision scores are turned into probabilities by a multinomial
-    logistic regression fitted on out-of-fold scores (Platt scaling for K classes).
-
-    Like scikit-learn's CalibratedClassifierCV without keeping one SVM per fold, so a single
-    prediction costs one SVM instead of five (p95 of one question stays well under 10 ms).
-    `groups` keeps a line and its diacritic-free copy in the same fold.
-    """
-
-    def __init__(self, c: float = 0.5, folds: int = 5) -> None:
-        self.c = c
-        self.folds = folds
-
-    def fit(self, X: Any, y: Sequence[str], groups: Sequence[int] | None = None) -> CalibratedSVC:
-        labels = np.asarray(y)
-        if groups is None:
-            groups = list(range(len(labels)))
-        n_groups = len(set(groups))
-        svc = LinearSVC(C=self.c, random_state=0)
-        scores = cross_val_predict(
-            svc,
-            X,
-            labels,
-            groups=groups,
-            cv=GroupKFold(n_splits=min(self.folds, n_groups)),
-            method="decision_function",
-        )
-        self.svc_ = LinearSVC(C=self.c, random_state=0).fit(X, labels)
-        self.scaler_ = LogisticRegression(C=1.0, max_iter=1000).fit(_as_2d(scores), labels)
-        self.classes_ = self.scaler_.classes_
-        return self
-
-    def decision_function(self, X: Any) -> Any:
-        return self.svc_.decision_function(X)
-
-    def predict_proba(self, X: Any) -> Any:
-        return self.scaler_.predict_proba(_as_2d(self.svc_.decision_function(X)))
-
-    def predict(self, X: Any) -> Any:
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-
-def _as_2d(scores: Any) -> Any:
-    scores = np.asarray(scores)
-    return scores.reshape(-1, 1) if scores.ndim == 1 else scores
-
-
-def build_pipeline(min_class_size: int = 5) -> Pipeline:
-    """The feature union and linear model; input is already `normalize`d text.
-
-    A linear SVM with calibrated probabilities measured best on the held-out split (see
-    `doithoai eval`); when a field has too few examples for the cross-validation, logistic
-    regression (calibrated by itself) is used instead.
-    """
-    features = FeatureUnion(
-        [
-            (
-                "words",
-                TfidfVectorizer(
-                    preprocessor=_lower,
-                    token_pattern=r"(?u)\b\w+\b",  # noqa: S106 - a regular expression
-                    ngram_range=(1, 2),
-                    sublinear_tf=True,
-                    dtype=np.float32,
-                ),
-            ),
-            (
-                "plain_words",
-                TfidfVectorizer(
-                    preprocessor=strip_diacritics,
-                    token_pattern=r"(?u)\b\w+\b",  # noqa: S106 - a regular expression
-                    ngram_range=(1, 2),
-                    sublinear_tf=True,
-                    dtype=np.float32,
-                ),
-            ),
-            (
-                "plain_chars",
-                TfidfVectorizer(
-                    preprocessor=strip_diacritics,
-                    analyzer="char_wb",
-                    ngram_range=(2, 5),
-                    min_df=2,
-                    sublinear_tf=True,
-                    dtype=np.float32,
-                ),
-            ),
-        ]
-    )
-    model: BaseEstimator
-    model = CalibratedSVC(c=0.5, folds=5) if min_class_size >= 3 else LogisticRegression(C=20.0, max_iter=2000)
-    return Pipeline([("features", features), ("model", model)])
-
-
-class Classifier:
-    """A trained field classifier with the hashes of its taxonomy and training data."""
-
-    def __init__(
-        self,
-        pipeline: Pipeline,
-        known_words: frozenset[str],
-        taxonomy_hash: str,
-        data_hash: str,
-        meta: dict[str, Any] | None = None,
-        review_threshold: float = REVIEW_THRESHOLD,
-    ) -> None:
-        self.pipeline = pipeline
-        self.classes: list[str] = [str(c) for c in pipeline.classes_]
-        self.known_words = known_words
-        self.taxonomy_hash = taxonomy_hash
-        self.data_hash = data_hash
-        self.meta: dict[str, Any] = dict(meta or {})
-        self.review_threshold = review_threshold
-
-    def predict(self, text: str) -> Prediction:
-        return self.predict_many([text])[0]
-
-    def predict_many(self, texts: Iterable[str]) -> list[Prediction]:
-        normalised = [normalize(t) for t in texts]
-        return self.predict_normalized(normalised)
-
-    def predict_normalized(self, normalised: Sequence[str]) -> list[Prediction]:
-        """Like `predict_many` for texts that already went through `normalize`."""
-        judged = [i for i, t in enumerate(normalised) if self._can_judge(t)]
-        out: list[Prediction] = [self._unjudged() for _ in normalised]
-        if not judged:
-            return out
-        proba = self.proba([normalised[i] for i in judged])
-        top = np.argsort(-proba, axis=1)[:, :3]
-        for row, i in enumerate(judged):
-            alternatives = [(self.classes[j], round(float(proba[row, j]), 4)) for j in top[row]]
-            code, confidence = alternatives[0]
-            out[i] = Prediction(
-                field=code,
-                confidence=confidence,
-                alternatives=alternatives,
-                needs_review=code == FALLBACK_CODE or confidence < self.review_threshold,
-            )
-        return out
-
-    def proba(self, normalised: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float64]]:
-        """Class probabilities (columns in `classes` order) for normalised texts."""
-        texts = list(normalised)
-        # Input is known to be clean: skipping scikit-learn's checks halves one prediction's cost.
-        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            union = self.pipeline.named_steps["features"]
-            features = scipy.sparse.hstack([t.transform(texts) for _, t in union.transformer_list]).tocsr()
-            result: np.ndarray[Any, np.dtype[np.float64]] = self.pipeline.named_steps["model"].predict_proba(features)
-        return result
-
-    def _can_judge(self, normalised: str) -> bool:
-        return any(w in self.known_words for w in tokens(strip_diacritics(normalised)))
-
-    @staticmethod
-    def _unjudged() -> Prediction:
-        return Prediction(
-            field=FALLBACK_CODE,
-            confidence=UNJUDGED_CONFIDENCE,
-            alternatives=[(FALLBACK_CODE, UNJUDGED_CONFIDENCE)],
-            needs_review=True,
-        )
-
-    def save(self, path: Path) -> None:
-        """Write the artifact atomically (a reader never sees a half-written file)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {
-            "format": ARTIFACT_FORMAT,
-            "kind": "tfidf-word-char-linear-calibrated",
-            "pipeline": self.pipeline,
-            "known_words": self.known_words,
-            "taxonomy_hash": self.taxonomy_hash,
-            "data_hash": self.data_hash,
-            "meta": self.meta,
-        }
-        fd, tmp = tempfile.mkstemp(prefix=".classifier-", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            joblib.dump(payload, tmp, compress=3)
-            Path(tmp).replace(path)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-
-    @classmethod
-    def load(cls, path: Path) -> Classifier:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                payload = joblib.load(path)
-        except FileNotFoundError:
-            raise
-        except Exception as exc:
-            raise ModelError(
-                f"Không đọc được mô hình phân loại {path}; hãy chạy `doithoai train`.",
-                f"cannot read classifier model {path}: {exc}; run `doithoai train`",
-            ) from exc
-        if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
-            raise ModelError(
-                f"Mô hình phân loại {path} thuộc phiên bản khác; hãy chạy `doithoai train`.",
-                f"classifier model {path} has another format; run `doithoai train`",
-            )
-        return cls(
-            pipeline=payload["pipeline"],
-            known_words=frozenset(payload["known_words"]),
-            taxonomy_hash=str(payload["taxonomy_hash"]),
-            data_hash=str(payload["data_hash"]),
-            meta=dict(payload.get("meta") or {}),
-        )
 
 
 def _resolve_fields(fields: Sequence[Field] | Path | None) -> list[Field]:
@@ -292,14 +64,51 @@ def training_examples(
     corpus_dir: Path | None,
     fields: Sequence[Field],
     extra: Sequence[tuple[str, str]] = (),
-) -> list[tuple[str, str]]:
-    """The corpus' training split plus `extra` (text, code) pairs whose code is in the taxonomy.
-    The held-out split is never included."""
+) -> tuple[list[tuple[str, str]], list[Example]]:
+    """(train split plus valid `extra` (text, code) pairs, dev split). Test lines are never included."""
     codes = {f.code for f in fields}
-    corpus = load_corpus(corpus_dir, codes)
-    train_split, _ = split(corpus)
+    parts = splits(load_examples(corpus_dir, codes))
     extras = [(str(t), str(c)) for t, c in extra if c in codes and str(t).strip()]
-    return train_split + extras
+    return [(e.text, e.code) for e in parts["train"]] + extras, parts["dev"]
+
+
+def choose_auto_accept(confidence: Sequence[float], correct: Sequence[bool], target: float = TARGET_PRECISION) -> float:
+    """The lowest confidence threshold at which the predictions kept are at least `target` right
+    (so the most are auto-accepted); 1.0 when no threshold reaches it."""
+    if not confidence:
+        return DEFAULT_AUTO_ACCEPT
+    conf = np.asarray(confidence, dtype=float)
+    ok = np.asarray(correct, dtype=float)
+    order = np.argsort(-conf, kind="stable")
+    precision = np.cumsum(ok[order]) / np.arange(1, len(ok) + 1)
+    best = 1.0
+    for k in range(len(order)):
+        # Only cut between distinct confidences, so the threshold keeps exactly the first k+1.
+        if precision[k] >= target and (k + 1 == len(order) or conf[order[k + 1]] < conf[order[k]]):
+            best = float(conf[order[k]])
+    return round(best, 4)
+
+
+def _fit(examples: Sequence[tuple[str, str]]) -> tuple[FeatureUnion, ProbabilisticModel, frozenset[str]]:
+    texts: list[str] = []
+    targets: list[str] = []
+    groups: list[int] = []
+    for i, (text, code) in enumerate(examples):
+        for form in variants(normalize(text)):
+            texts.append(form)
+            targets.append(code)
+            groups.append(i)
+    features = build_features()
+    matrix = features.fit_transform(texts)
+    model: ProbabilisticModel
+    if min(Counter(targets).values()) >= 3:
+        model = CalibratedSVC(c=SVM_C, folds=5).fit(matrix, targets, groups=groups)
+    else:
+        # Too few lines of a field for the calibration's folds: logistic regression calibrates itself.
+        model = LogisticRegression(C=20.0, max_iter=2000).fit(matrix, targets)
+    plain_words = features.transformer_list[1][1]
+    known = frozenset(w for w in plain_words.vocabulary_ if " " not in w)
+    return features, model, known
 
 
 def train(
@@ -310,54 +119,42 @@ def train(
     *,
     progress: ProgressFn | None = None,
 ) -> Classifier:
-    """Train on the corpus' training split plus `extra` (text, field code) pairs, e.g. organisers'
-    corrections, and save the artifact to `model_path` (unless it is None)."""
+    """Fit on the train split plus `extra` (text, field code) pairs, e.g. organisers'
+    corrections, choose the auto-accept threshold on dev, and save the artifact to `model_path`
+    (unless it is None)."""
     say = progress or (lambda _step: None)
     started = time.perf_counter()
     field_list = _resolve_fields(fields)
     say("Đọc dữ liệu huấn luyện")
-    examples = training_examples(corpus_dir, field_list, extra)
+    examples, dev = training_examples(corpus_dir, field_list, extra)
     labels = sorted({code for _, code in examples})
     if len(labels) < 2:
-        raise ModelError(
-            "Dữ liệu huấn luyện cần ít nhất hai lĩnh vực có câu hỏi mẫu.",
-            "training data needs examples of at least two fields",
-        )
-    say("Chuẩn hóa văn bản")
-    texts: list[str] = []
-    targets: list[str] = []
-    groups: list[int] = []
-    for i, (text, code) in enumerate(examples):
-        norm = normalize(text)
-        texts.append(norm)
-        targets.append(code)
-        groups.append(i)
-        if has_diacritics(norm):
-            texts.append(strip_diacritics(norm))
-            targets.append(code)
-            groups.append(i)
+        raise ModelError("Dữ liệu huấn luyện cần ít nhất hai lĩnh vực có câu hỏi mẫu.")
     say("Huấn luyện mô hình")
-    pipeline = build_pipeline(min(Counter(targets).values()))
-    if isinstance(pipeline.named_steps["model"], CalibratedSVC):
-        pipeline.fit(texts, targets, model__groups=groups)
-    else:
-        pipeline.fit(texts, targets)
-    plain_words = pipeline.named_steps["features"].transformer_list[1][1]
-    known = frozenset(w for w in plain_words.vocabulary_ if " " not in w)
-    meta = {
+    features, model, known = _fit(examples)
+    classifier = Classifier(
+        features,
+        model,
+        KeywordPrior(field_list),
+        known,
+        taxonomy_hash(field_list),
+        compute_data_hash(examples),
+        keyword_weight=KEYWORD_WEIGHT,
+    )
+    if dev:
+        say("Chọn ngưỡng tự động chấp nhận trên tập dev")
+        preds = classifier.predict_many([e.text for e in dev])
+        classifier.auto_accept = choose_auto_accept(
+            [p.confidence for p in preds], [e.accepts(p.field) for e, p in zip(dev, preds, strict=True)]
+        )
+    classifier.meta = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "examples": len(examples),
         "extra_examples": len(extra),
+        "dev_examples": len(dev),
         "fields_without_examples": sorted({f.code for f in field_list} - set(labels)),
         "seconds": round(time.perf_counter() - started, 2),
     }
-    classifier = Classifier(
-        pipeline=pipeline,
-        known_words=known,
-        taxonomy_hash=taxonomy_hash(field_list),
-        data_hash=compute_data_hash(examples),
-        meta=meta,
-    )
     if model_path is not None:
         say("Lưu mô hình")
         classifier.save(Path(model_path))
@@ -373,7 +170,8 @@ def load_or_train(
     fields_path: Path | None = None,
     corpus_dir: Path | None = None,
 ) -> Classifier:
-    """The classifier saved at `model_path`, trained and saved first if the file is missing.
+    """The classifier saved at `model_path`, trained and saved first if the file is missing or was
+    written by another version.
 
     Raises `ModelMismatch` when the saved model was trained for another taxonomy. Repeated
     calls return the same object until the file changes.
@@ -387,12 +185,16 @@ def load_or_train(
         key = (str(model_path.resolve()), model_path.stat().st_mtime_ns, wanted)
         cached = _cache.get(key)
         if cached is None:
-            cached = Classifier.load(model_path)
+            try:
+                cached = Classifier.load(model_path)
+            except ModelOutdated:
+                _log.warning("retraining the classifier: %s was written by another version", model_path)
+                cached = train(corpus_dir, fields, model_path)
+                key = (str(model_path.resolve()), model_path.stat().st_mtime_ns, wanted)
             if cached.taxonomy_hash != wanted:
                 raise ModelMismatch(
                     "Mô hình phân loại được huấn luyện cho một danh mục lĩnh vực khác; "
-                    "hãy chạy `doithoai train` để huấn luyện lại.",
-                    "the classifier model was trained for another field taxonomy; run `doithoai train` to retrain it",
+                    "hãy chạy `doithoai train` để huấn luyện lại."
                 )
             _cache.clear()
             _cache[key] = cached

@@ -1,4 +1,5 @@
-"""The error root of `nlp`: every error carries a stable code and a Vietnamese message."""
+"""The error root of `nlp`: every error has a stable code and a Vietnamese `message`, shown to
+people as is (like `storage.errors.DomainError`)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ __all__ = ["FieldsError", "ModelError", "ModelMismatch", "NlpError"]
 
 
 class NlpError(Exception):
-    """Base of all errors raised by `nlp`."""
+    """Base of all errors raised by `nlp`. `message` is Vietnamese."""
 
     code = "nlp_error"
 
-    def __init__(self, message_vi: str, message_en: str = "") -> None:
-        self.message_vi = message_vi
-        self.message_en = message_en
-        super().__init__(f"{message_vi} ({message_en})" if message_en else message_vi)
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class FieldsError(NlpError):

@@ -1,182 +1,173 @@
-"""Evaluation on the held-out split: the trained model beside a keyword-rule baseline and
-underthesea_core's TextClassifier, overall and for lines with and without diacritics."""
+"""Evaluation of the field classifier on the test split (never trained or tuned on): lenient
+macro-F1, accuracy and top-2 with 95% intervals, overall, by how the line was typed, on the
+intake-like subset, under a balanced and a realistic mix of fields, the share auto-accepted at
+the threshold chosen on dev, and a keyword-rule baseline beside it."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from nlp.classify import Classifier
-from nlp.corpus import load_corpus, split
+from nlp.corpus import Example, load_examples, splits
 from nlp.fields import Field
 from nlp.keywords import KeywordClassifier
-from nlp.normalize import has_diacritics, normalize, strip_diacritics
+from nlp.metrics import lenient_gold, macro_f1, macro_f1_interval, weighted_share, wilson
+from nlp.model import Classifier, Prediction
+from nlp.text import has_diacritics, normalize, strip_diacritics
 
-__all__ = ["evaluate", "format_report", "heldout_examples", "plot_confusion", "underthesea_macro_f1"]
-
-Example = tuple[str, str]
+__all__ = ["evaluate", "field_prior", "format_report", "load_splits", "plot_confusion", "underthesea_macro_f1"]
 
 
-def _scores(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> dict[str, float]:
-    if not gold:
-        return {"n": 0, "macro_f1": 0.0, "accuracy": 0.0}
-    present = [c for c in labels if c in set(gold) | set(pred)]
+def field_prior(path: Path | None = None) -> dict[str, float]:
+    """The realistic mix of fields (`nlp/data/field_prior.toml`), rescaled to sum to 1."""
+    path = Path(__file__).resolve().parent / "data" / "field_prior.toml" if path is None else path
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    shares = {str(k): float(v) for k, v in raw.items() if isinstance(v, (int, float)) and v > 0}
+    total = sum(shares.values()) or 1.0
+    return {k: v / total for k, v in shares.items()}
+
+
+def load_splits(corpus_dir: Path | None, fields: Sequence[Field]) -> dict[str, list[Example]]:
+    return splits(load_examples(corpus_dir, [f.code for f in fields]))
+
+
+def _block(examples: Sequence[Example], preds: Sequence[Prediction]) -> dict[str, Any]:
+    """Lenient scores of predictions for examples, with 95% intervals."""
+    n = len(examples)
+    if not n:
+        return {"n": 0}
+    pred = [p.field for p in preds]
+    gold = lenient_gold([e.code for e in examples], [e.also for e in examples], pred)
+    right = sum(g == p for g, p in zip(gold, pred, strict=True))
+    top2 = sum(any(e.accepts(c) for c, _ in p.alternatives[:2]) for e, p in zip(examples, preds, strict=True))
+    auto = [not p.needs_review for p in preds]
+    auto_right = sum(a and g == p for a, g, p in zip(auto, gold, pred, strict=True))
     return {
-        "n": len(gold),
-        "macro_f1": round(float(f1_score(gold, pred, labels=present, average="macro", zero_division=0)), 4),
-        "accuracy": round(float(np.mean([g == p for g, p in zip(gold, pred, strict=True)])), 4),
+        "n": n,
+        "macro_f1": macro_f1(gold, pred),
+        "macro_f1_ci": macro_f1_interval(gold, pred),
+        "accuracy": round(right / n, 4),
+        "accuracy_ci": wilson(right, n),
+        "top2": round(top2 / n, 4),
+        "top2_ci": wilson(top2, n),
+        "auto_share": round(sum(auto) / n, 4),
+        "auto_share_ci": wilson(sum(auto), n),
+        "auto_precision": round(auto_right / sum(auto), 4) if any(auto) else 0.0,
+        "auto_precision_ci": wilson(auto_right, sum(auto)),
     }
 
 
-def _top2(gold: Sequence[str], alternatives: Sequence[Sequence[tuple[str, float]]]) -> float:
-    if not gold:
-        return 0.0
-    hits = [g in [code for code, _ in alts[:2]] for g, alts in zip(gold, alternatives, strict=True)]
-    return round(float(np.mean(hits)), 4)
+def _views(examples: Sequence[Example], preds: Sequence[Prediction], prior: Mapping[str, float]) -> dict[str, Any]:
+    """The same predictions with every field weighing the same, and mixed as in `prior`."""
+    pred = [p.field for p in preds]
+    gold = lenient_gold([e.code for e in examples], [e.also for e in examples], pred)
+    right = [g == p for g, p in zip(gold, pred, strict=True)]
+    auto = [not p.needs_review for p in preds]
+    codes = sorted({e.code for e in examples})
+    recall = [np.mean([r for r, e in zip(right, examples, strict=True) if e.code == c]) for c in codes]
+    by_code = [e.code for e in examples]
+    balanced_weights = [1.0 / by_code.count(c) for c in by_code]
+    auto_share = weighted_share(auto, by_code, prior)
+    auto_right = weighted_share([a and r for a, r in zip(auto, right, strict=True)], by_code, prior)
+    return {
+        "balanced": {
+            "macro_f1": macro_f1(gold, pred, balanced_weights),
+            "balanced_accuracy": round(float(np.mean(recall)), 4) if recall else 0.0,
+        },
+        "realistic_prior": {
+            "accuracy": weighted_share(right, by_code, prior),
+            "auto_share": auto_share,
+            "auto_precision": round(auto_right / auto_share, 4) if auto_share else 0.0,
+        },
+    }
 
 
 def evaluate(
     classifier: Classifier,
-    heldout: Sequence[Example],
+    test: Sequence[Example],
     fields: Sequence[Field],
-    train_examples: Sequence[Example] | None = None,
+    *,
+    split_sizes: Mapping[str, int] | None = None,
+    prior: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Scores on `heldout`; with `train_examples` underthesea_core's TextClassifier is trained on
-    them and scored too."""
+    """The report on `test` (see the module docstring)."""
     labels = [f.code for f in fields]
-    texts = [t for t, _ in heldout]
-    gold = [c for _, c in heldout]
-    marked = [has_diacritics(normalize(t)) for t in texts]
+    prior = field_prior() if prior is None else prior
+    texts = [e.text for e in test]
     started = time.perf_counter()
     preds = classifier.predict_many(texts)
     seconds = time.perf_counter() - started
-    pred = [p.field for p in preds]
-    alts = [p.alternatives for p in preds]
-    stripped = classifier.predict_many([strip_diacritics(t) for t in texts])
-    keywords = KeywordClassifier(fields)
-    base = [keywords.predict(t) for t in texts]
+    stripped = classifier.predict_many([strip_diacritics(normalize(t)) for t in texts])
+    marked = [has_diacritics(normalize(t)) for t in texts]
 
-    def subset(flag: bool | None) -> list[int]:
-        return [i for i in range(len(texts)) if flag is None or marked[i] == flag]
+    def pick(flag: Any, forms: Sequence[Prediction] = preds) -> dict[str, Any]:
+        idx = [i for i in range(len(test)) if flag(i)]
+        return _block([test[i] for i in idx], [forms[i] for i in idx])
 
-    def block(pred_list: Sequence[str], idx: list[int], with_top2: bool) -> dict[str, float]:
-        g = [gold[i] for i in idx]
-        out = _scores(g, [pred_list[i] for i in idx], labels)
-        if with_top2:
-            out["top2"] = _top2(g, [alts[i] for i in idx])
-        return out
-
-    model: dict[str, Any] = {
-        name: block(pred, subset(flag), True)
-        for name, flag in (("overall", None), ("with_diacritics", True), ("without_diacritics", False))
+    model = {
+        "overall": pick(lambda _i: True),
+        "with_diacritics": pick(lambda i: marked[i]),
+        "without_diacritics": pick(lambda i: not marked[i]),
+        "all_lines_stripped": pick(lambda _i: True, stripped),
+        "intake": pick(lambda i: test[i].intake),
+        "intake_stripped": pick(lambda i: test[i].intake, stripped),
+        "ms_per_question_batch": round(1000 * seconds / max(1, len(texts)), 3),
     }
-    model["all_lines_stripped"] = _scores(gold, [p.field for p in stripped], labels)
-    model["review_rate"] = round(float(np.mean([p.needs_review for p in preds])) if preds else 0.0, 4)
-    confident = [i for i, p in enumerate(preds) if not p.needs_review]
-    model["accuracy_when_not_flagged"] = (
-        round(float(np.mean([pred[i] == gold[i] for i in confident])), 4) if confident else 0.0
-    )
-    model["calibration_error"] = _expected_calibration_error(
-        [p.confidence for p in preds], [pred[i] == gold[i] for i in range(len(gold))]
-    )
-    model["ms_per_question_batch"] = round(1000 * seconds / max(1, len(texts)), 3)
+    pred = [p.field for p in preds]
+    gold = lenient_gold([e.code for e in test], [e.also for e in test], pred)
     present = [c for c in labels if c in set(gold) | set(pred)]
     p, r, f, s = precision_recall_fscore_support(gold, pred, labels=present, zero_division=0)
-    per_field = {
-        code: {
-            "precision": round(float(p[k]), 4),
-            "recall": round(float(r[k]), 4),
-            "f1": round(float(f[k]), 4),
-            "support": int(s[k]),
-        }
-        for k, code in enumerate(present)
-    }
-    report: dict[str, Any] = {
-        "heldout": len(texts),
+    keywords = KeywordClassifier(fields)
+    base = [keywords.predict(t) for t in texts]
+    base_gold = lenient_gold([e.code for e in test], [e.also for e in test], base)
+    intake_idx = [i for i, e in enumerate(test) if e.intake]
+    return {
+        "splits": dict(split_sizes or {}),
+        "test": len(test),
+        "auto_accept": classifier.auto_accept,
         "model": model,
+        **_views(test, preds, prior),
         "keyword_baseline": {
-            name: _scores([gold[i] for i in subset(flag)], [base[i] for i in subset(flag)], labels)
-            for name, flag in (("overall", None), ("with_diacritics", True), ("without_diacritics", False))
+            "overall": {"macro_f1": macro_f1(base_gold, base)},
+            "intake": {"macro_f1": macro_f1([base_gold[i] for i in intake_idx], [base[i] for i in intake_idx])},
         },
-        "per_field": per_field,
-        "confusion": _confusions(gold, pred, marked, present),
+        "per_field": {
+            code: {"precision": round(float(p[k]), 4), "recall": round(float(r[k]), 4), "f1": round(float(f[k]), 4),
+                   "support": int(s[k])}
+            for k, code in enumerate(present)
+        },
+        "confusion": {"labels": present, "overall": confusion_matrix(gold, pred, labels=present).tolist()},
         "classifier": {"taxonomy_hash": classifier.taxonomy_hash, "data_hash": classifier.data_hash},
     }
-    if train_examples is not None:
-        report["underthesea_core"] = underthesea_macro_f1(train_examples, heldout, labels, marked)
-    return report
 
 
-def _expected_calibration_error(confidence: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float:
-    """Mean |accuracy - confidence| over 10 confidence bins, weighted by bin size."""
-    if not confidence:
-        return 0.0
-    conf = np.asarray(confidence, dtype=float)
-    ok = np.asarray(correct, dtype=float)
-    which = np.minimum((conf * bins).astype(int), bins - 1)
-    total = 0.0
-    for b in range(bins):
-        mask = which == b
-        if mask.any():
-            total += mask.sum() * abs(ok[mask].mean() - conf[mask].mean())
-    return round(total / len(conf), 4)
+def underthesea_macro_f1(train: Sequence[Example], test: Sequence[Example]) -> dict[str, Any]:
+    """underthesea_core's Rust TF-IDF + linear SVM trained on the same lines, for comparison."""
+    from underthesea_core import TextClassifier
 
-
-def _confusions(
-    gold: Sequence[str], pred: Sequence[str], marked: Sequence[bool], labels: Sequence[str]
-) -> dict[str, Any]:
-    out: dict[str, Any] = {"labels": list(labels)}
-    for name, flag in (("overall", None), ("with_diacritics", True), ("without_diacritics", False)):
-        idx = [i for i in range(len(gold)) if flag is None or marked[i] == flag]
-        g = [gold[i] for i in idx]
-        p = [pred[i] for i in idx]
-        out[name] = confusion_matrix(g, p, labels=list(labels)).tolist() if idx else []
-    return out
-
-
-def underthesea_macro_f1(
-    train_examples: Sequence[Example],
-    heldout: Sequence[Example],
-    labels: Sequence[str],
-    marked: Sequence[bool],
-) -> dict[str, Any]:
-    """underthesea_core's Rust TF-IDF + linear SVM, trained on the same (augmented) lines."""
-    try:
-        from underthesea_core import TextClassifier
-    except ImportError:  # pragma: no cover
-        return {"available": False}
     texts: list[str] = []
     targets: list[str] = []
-    for text, code in train_examples:
-        norm = normalize(text)
+    for e in train:
+        norm = normalize(e.text)
         texts += [norm, strip_diacritics(norm)]
-        targets += [code, code]
+        targets += [e.code, e.code]
     model = TextClassifier(max_features=50000, ngram_range=(1, 2))
     started = time.perf_counter()
     model.fit(texts, targets)
-    fit_seconds = time.perf_counter() - started
-    pred = [str(x) for x in model.predict_batch([normalize(t) for t, _ in heldout])]
-    gold = [c for _, c in heldout]
-    out: dict[str, Any] = {"available": True, "fit_seconds": round(fit_seconds, 3)}
-    for name, flag in (("overall", None), ("with_diacritics", True), ("without_diacritics", False)):
-        idx = [i for i in range(len(gold)) if flag is None or marked[i] == flag]
-        out[name] = _scores([gold[i] for i in idx], [pred[i] for i in idx], labels)
-    return out
+    pred = [str(x) for x in model.predict_batch([normalize(e.text) for e in test])]
+    gold = lenient_gold([e.code for e in test], [e.also for e in test], pred)
+    return {"fit_seconds": round(time.perf_counter() - started, 3), "macro_f1": macro_f1(gold, pred)}
 
 
-def heldout_examples(corpus_dir: Path | None, fields: Sequence[Field]) -> tuple[list[Example], list[Example]]:
-    """(train split, held-out split) of the corpus for the taxonomy's codes."""
-    return split(load_corpus(corpus_dir, [f.code for f in fields]))
-
-
-def plot_confusion(report: dict[str, Any], path: Path, subset: str = "overall") -> Path | None:
-    """Write the confusion matrix of `subset` (overall / with_diacritics / without_diacritics)."""
-    matrix = report["confusion"].get(subset) or []
+def plot_confusion(report: dict[str, Any], path: Path) -> Path | None:
+    """Write the test split's confusion matrix as a PNG."""
+    matrix = report["confusion"].get("overall") or []
     labels = report["confusion"]["labels"]
     if not matrix:
         return None
@@ -195,23 +186,11 @@ def plot_confusion(report: dict[str, Any], path: Path, subset: str = "overall") 
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.set_xlabel("Dự đoán (predicted)")
     ax.set_ylabel("Đúng (gold)")
-    names = {
-        "overall": "tất cả",
-        "with_diacritics": "có dấu",
-        "without_diacritics": "không dấu",
-    }
-    ax.set_title(f"Ma trận nhầm lẫn — {names.get(subset, subset)} (n={int(data.sum())})")
+    ax.set_title(f"Ma trận nhầm lẫn — tập kiểm tra (n={int(data.sum())})")
     for (i, j), value in np.ndenumerate(data):
         if value:
-            ax.text(
-                j,
-                i,
-                str(int(value)),
-                ha="center",
-                va="center",
-                fontsize=7,
-                color="white" if share[i, j] > 0.5 else "black",
-            )
+            color = "white" if share[i, j] > 0.5 else "black"
+            ax.text(j, i, str(int(value)), ha="center", va="center", fontsize=7, color=color)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -220,34 +199,41 @@ def plot_confusion(report: dict[str, Any], path: Path, subset: str = "overall") 
     return path
 
 
+def _ci(pair: Sequence[float]) -> str:
+    return f"[{pair[0]:.3f}–{pair[1]:.3f}]"
+
+
 def format_report(report: dict[str, Any]) -> str:
     """A short plain-text table of the figures."""
     m = report["model"]
-    b = report["keyword_baseline"]
-    u = report.get("underthesea_core") or {}
+    sizes = report.get("splits") or {}
     lines = [
-        f"held-out lines: {report['heldout']}",
-        f"{'':24}{'macro-F1':>10}{'accuracy':>10}{'top-2':>8}{'n':>7}",
+        "splits: " + ", ".join(f"{k} {v}" for k, v in sizes.items()) + f"; scored on test ({report['test']} lines)",
+        f"{'test subset':22}{'n':>5}{'macro-F1 [95% CI]':>24}{'accuracy [95% CI]':>24}"
+        f"{'top-2':>8}{'auto':>7}{'auto P':>8}",
     ]
-    for name in ("overall", "with_diacritics", "without_diacritics"):
+    for name in ("overall", "with_diacritics", "without_diacritics", "all_lines_stripped", "intake", "intake_stripped"):
         s = m[name]
+        if not s.get("n"):
+            continue
         lines.append(
-            f"{'model ' + name:24}{s['macro_f1']:>10.3f}{s['accuracy']:>10.3f}{s.get('top2', 0):>8.3f}{s['n']:>7}"
+            f"{name:22}{s['n']:>5}{s['macro_f1']:>8.3f} {_ci(s['macro_f1_ci']):>15}"
+            f"{s['accuracy']:>8.3f} {_ci(s['accuracy_ci']):>15}{s['top2']:>8.3f}{s['auto_share']:>7.3f}"
+            f"{s['auto_precision']:>8.3f}"
         )
-    s = m["all_lines_stripped"]
-    lines.append(f"{'model all stripped':24}{s['macro_f1']:>10.3f}{s['accuracy']:>10.3f}{'':>8}{s['n']:>7}")
-    for name in ("overall", "without_diacritics"):
-        s = b[name]
-        lines.append(f"{'keywords ' + name:24}{s['macro_f1']:>10.3f}{s['accuracy']:>10.3f}{'':>8}{s['n']:>7}")
-    if u.get("available"):
-        for name in ("overall", "without_diacritics"):
-            s = u[name]
-            lines.append(f"{'underthesea ' + name:24}{s['macro_f1']:>10.3f}{s['accuracy']:>10.3f}{'':>8}{s['n']:>7}")
-    lines.append(
-        f"review rate {m['review_rate']:.3f}, accuracy when not flagged {m['accuracy_when_not_flagged']:.3f}, "
-        f"calibration error {m['calibration_error']:.3f}"
-    )
-    lines.append(f"{'field':22}{'P':>7}{'R':>7}{'F1':>7}{'n':>5}")
+    o = m["overall"]
+    b, r = report["balanced"], report["realistic_prior"]
+    lines += [
+        f"auto-accept threshold {report['auto_accept']:.3f} (chosen on dev): {o['auto_share']:.1%} of test "
+        f"auto-accepted {_ci(o['auto_share_ci'])}, {o['auto_precision']:.1%} of them right "
+        f"{_ci(o['auto_precision_ci'])}",
+        f"balanced view: macro-F1 {b['macro_f1']:.3f}, balanced accuracy {b['balanced_accuracy']:.3f}",
+        f"realistic prior: accuracy {r['accuracy']:.3f}, auto-accepted {r['auto_share']:.1%}, "
+        f"precision of auto-accepted {r['auto_precision']:.1%}",
+        f"keyword rules: macro-F1 {report['keyword_baseline']['overall']['macro_f1']:.3f} "
+        f"(intake {report['keyword_baseline']['intake']['macro_f1']:.3f})",
+        f"{'field':22}{'P':>7}{'R':>7}{'F1':>7}{'n':>5}",
+    ]
     for code, s in report["per_field"].items():
         lines.append(f"{code:22}{s['precision']:>7.3f}{s['recall']:>7.3f}{s['f1']:>7.3f}{s['support']:>5}")
     return "\n".join(lines)

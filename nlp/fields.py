@@ -24,6 +24,8 @@ class Field:
     code: str
     label: str
     description: str
+    keywords: tuple[str, ...] = ()
+    """Words and phrases that point to the field in citizens' messages (the classifier's prior)."""
 
 
 def default_fields_path() -> Path:
@@ -36,36 +38,33 @@ def load_fields(path: Path | None = None) -> list[Field]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise FieldsError(f"Không tìm thấy tệp lĩnh vực {path}.", f"fields file not found: {path}") from exc
+        raise FieldsError(f"Không tìm thấy tệp lĩnh vực {path}.") from exc
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise FieldsError(f"Tệp lĩnh vực {path} không đọc được: {exc}.", f"cannot read fields file {path}") from exc
+        raise FieldsError(f"Tệp lĩnh vực {path} không đọc được: {exc}.") from exc
     raw = data.get("field")
     if not isinstance(raw, list) or not raw:
-        raise FieldsError(f"Tệp {path} không có mục [[field]] nào.", f"no [[field]] entries in {path}")
+        raise FieldsError(f"Tệp {path} không có mục [[field]] nào.")
     fields: list[Field] = []
     seen: set[str] = set()
     for i, entry in enumerate(raw, start=1):
         if not isinstance(entry, dict):
-            raise FieldsError(f"Mục lĩnh vực thứ {i} không hợp lệ.", f"field #{i} is not a table")
+            raise FieldsError(f"Mục lĩnh vực thứ {i} không hợp lệ.")
         code = str(entry.get("code", "")).strip()
         label = str(entry.get("label", "")).strip()
         description = str(entry.get("description", "")).strip()
         if not _CODE_RE.match(code):
-            raise FieldsError(
-                f"Mã lĩnh vực thứ {i} «{code}» không hợp lệ (chỉ dùng a-z, 0-9, _).",
-                f"field #{i}: invalid code {code!r}",
-            )
+            raise FieldsError(f"Mã lĩnh vực thứ {i} «{code}» không hợp lệ (chỉ dùng a-z, 0-9, _).")
         if code in seen:
-            raise FieldsError(f"Mã lĩnh vực «{code}» bị trùng.", f"duplicate field code {code!r}")
+            raise FieldsError(f"Mã lĩnh vực «{code}» bị trùng.")
         if not label:
-            raise FieldsError(f"Lĩnh vực «{code}» chưa có tên.", f"field {code!r} has no label")
+            raise FieldsError(f"Lĩnh vực «{code}» chưa có tên.")
+        keywords = entry.get("keywords", [])
+        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+            raise FieldsError(f"Từ khóa của lĩnh vực «{code}» phải là một danh sách chuỗi.")
         seen.add(code)
-        fields.append(Field(code=code, label=label, description=description))
+        fields.append(Field(code, label, description, tuple(k.strip() for k in keywords if k.strip())))
     if FALLBACK_CODE not in seen:
-        raise FieldsError(
-            f"Danh mục lĩnh vực phải có mục «{FALLBACK_CODE}» (Khác).",
-            f"the taxonomy must contain the {FALLBACK_CODE!r} field",
-        )
+        raise FieldsError(f"Danh mục lĩnh vực phải có mục «{FALLBACK_CODE}» (Khác).")
     return fields
 
 

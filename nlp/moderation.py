@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nlp.normalize import has_diacritics, normalize, strip_diacritics
+from nlp.text import has_diacritics, normalize, strip_diacritics
 
 __all__ = ["REASONS", "Flag", "check", "flag"]
 
@@ -26,6 +26,7 @@ REASONS = {
     "spam": "Nội dung có dấu hiệu quảng cáo hoặc tin rác.",
     "repeated": "Nội dung lặp đi lặp lại, chưa rõ câu hỏi.",
     "abuse": "Nội dung có từ ngữ thô tục hoặc xúc phạm.",
+    "unchecked": "Chưa kiểm tra tự động được nội dung; cần cán bộ xem trước.",
 }
 
 _URL_RE = re.compile(
@@ -73,12 +74,13 @@ def _patterns() -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, re.Patt
 
 
 def flag(text: str) -> Flag | None:
-    """The first reason to hold the message for moderation, or None when it looks fine."""
+    """The first reason to hold the message for moderation, or None when it looks fine. A message
+    the check fails on is held too ("unchecked"): a failure never counts as clean."""
     try:
         return _flag(text)
-    except Exception:  # noqa: BLE001 - moderation must never break intake; logged for the operator
-        _log.warning("moderation failed; the text is not flagged", exc_info=True)
-        return None
+    except Exception:  # noqa: BLE001 - moderation must never break intake; logged, and the text is held
+        _log.warning("moderation failed; the text is held for an organiser", exc_info=True)
+        return _make("unchecked")
 
 
 def check(text: str) -> str | None:

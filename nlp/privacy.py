@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.normalize import strip_diacritics
+from nlp.text import strip_diacritics
 
 __all__ = ["mask_email", "mask_name", "mask_phone", "mask_text", "valid_vn_phone"]
 

@@ -51,6 +51,12 @@ OPEN_STATUSES: tuple[str, ...] = (RECEIVED, TRIAGED, ASSIGNED, IN_PROGRESS, UNRE
 CLOSED_STATUSES: tuple[str, ...] = (RESOLVED, REJECTED, WITHDRAWN)
 
 
+# An answer with one of these statuses ends the handling for now: its citizen is asked to rate it,
+# and "Chưa hài lòng" re-opens the question (the `reopened` move, see `reopen_target`).
+RATED_STATUSES: tuple[str, ...] = (RESOLVED, UNRESOLVED)
+REOPENABLE: frozenset[str] = frozenset(RATED_STATUSES)
+
+
 def label(status: str) -> str:
     return LABELS.get(status, status)
 
@@ -63,3 +69,17 @@ def check_move(current: str, new: str) -> None:
         raise ForbiddenMove(
             f"Không thể chuyển từ «{label(current)}» sang «{label(new)}».",
         )
+
+
+def reopen_target(current: str, has_agency: bool) -> str:
+    """Where a re-opened question goes: back to its agency, or to the organisers when it has none.
+
+    Raise ForbiddenMove unless `current` is a status that can be re-opened.
+    """
+    if current not in REOPENABLE:
+        raise ForbiddenMove(
+            f"Chỉ mở lại được câu hỏi «{label(RESOLVED)}» hoặc «{label(UNRESOLVED)}», "
+            f"câu hỏi này đang «{label(current)}».",
+            code="not_reopenable",
+        )
+    return ASSIGNED if has_agency else TRIAGED

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -98,6 +99,9 @@ class Citizen(Base):
     consent_at: Mapped[datetime | None] = mapped_column()
     language: Mapped[str] = mapped_column(String(8), default="vi")
     erased_at: Mapped[datetime | None] = mapped_column()
+    # A keyed hash of the network address the web chat last saw (never the address itself), so the
+    # flood limit also holds for a citizen who drops the cookie and comes back as someone new.
+    origin: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -133,6 +137,9 @@ class Question(Base):
     confidence: Mapped[float | None] = mapped_column(Float)
     alternatives: Mapped[list[Any] | None] = mapped_column(JSON)
     confirmed_field: Mapped[str | None] = mapped_column(String(40), index=True)
+    # The field the citizen picked in the chat: their choice, not an organiser's confirmation, so it
+    # neither clears needs_review nor counts as a correction for training.
+    citizen_field: Mapped[str | None] = mapped_column(String(40))
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), index=True)
     proposed_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
@@ -145,6 +152,10 @@ class Question(Base):
     # storage.actions.questions._event, never cleared, for the agencies' on-time rate.
     resolved_at: Mapped[datetime | None] = mapped_column()
     answered_at_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The citizen's latest rating of an answer (None: not rated), and how many times the question was
+    # re-opened (by its citizen's "Chưa hài lòng" or by an organiser); written by storage.actions.ratings.
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -196,6 +207,42 @@ class StatusEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class Rating(Base):
+    """A citizen asked, in the chat, whether an answer to their question satisfied them.
+
+    One row per answer with a final status and asking citizen: `satisfied` is None while the citizen
+    has not answered; "Chưa hài lòng" keeps the citizen's reason and re-opens the question.
+    """
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("question_id", "reply_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(index=True)
+    reopened: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class ChatLine(Base):
+    """The web chat's transcript, so that a reload shows the conversation again; erased with the citizen."""
+
+    __tablename__ = "chat_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    sender: Mapped[str] = mapped_column(String(8))  # "citizen" or "bot"
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[Any] | None] = mapped_column(JSON)
+    quote: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Reply(Base):
     __tablename__ = "replies"
 
@@ -223,6 +270,9 @@ class Outbox(Base):
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
+    # Choices offered with the message ([[{"label", "data"}, ...], ...]): buttons where the channel
+    # has them, numbered lines where it has not.
+    buttons: Mapped[list[Any] | None] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
     question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), index=True)
@@ -316,6 +366,27 @@ class AgendaItem(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     question: Mapped[Question] = relationship()
+
+
+class ZaloOaToken(Base):
+    """The Zalo Official Account's access and refresh tokens; Zalo rotates both at each refresh.
+
+    `seed_fingerprint` is a hash of the configured refresh token these descend from: configuring a new
+    one (after the OA was authorised again) replaces the stored pair, an unchanged setting never does.
+    """
+
+    __tablename__ = "zalo_oa_tokens"
+
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column()
+    seed_fingerprint: Mapped[str] = mapped_column(String(64))
+    refreshed_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:  # never the tokens
+        return f"ZaloOaToken(app_id={self.app_id!r}, expires_at={self.expires_at!r})"
 
 
 class LoginThrottle(Base):

@@ -19,6 +19,17 @@ def answered(ticket: str, answer: str, status: str | None) -> str:
     return text + "\nCảm ơn anh/chị đã gửi ý kiến."
 
 
+# Asked after an answer with a final status (storage.actions.ratings); the bot reads the same words.
+RATING_QUESTION = "Anh/chị có hài lòng với câu trả lời không?"
+RATING_YES = "Hài lòng"
+RATING_NO = "Chưa hài lòng"
+
+
+def rating_buttons(question_id: int) -> list[list[dict[str, str]]]:
+    return [[{"label": RATING_YES, "data": f"rate:{question_id}:yes"},
+             {"label": RATING_NO, "data": f"rate:{question_id}:no"}]]
+
+
 def escalated(ticket: str, unit_name: str) -> str:
     return (
         f"Câu hỏi mã {ticket} của anh/chị đã được chuyển lên {unit_name} để xem xét, giải quyết. "

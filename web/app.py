@@ -17,8 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from storage.dberrors import translate
-from storage.errors import DomainError, OutOfReach
-from web.deps import SESSION_HOURS, Context, Forbidden, LoginRequired
+from storage.errors import DomainError
+from web.deps import SESSION_HOURS, ConsoleHost
+from web.errors import LoginRequired
 from web.middleware import BodyLimit, RequestTiming, SecurityHeaders, security_headers
 from web.open311_format import error as open311_error
 from web.open311_format import format_of_path as open311_format_of
@@ -46,20 +47,15 @@ def _error(request: Request, status: int, message: str, code: str = "error") -> 
 
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
         if _wants_json(request) or request.method != "GET":
-            return _error(request, 401, "Anh/chị cần đăng nhập.", "login_required")
+            return _error(request, exc.status, exc.message, "login_required")
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
-    @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden) -> Response:
-        return _error(request, 403, exc.message, "forbidden")
-
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        status = 403 if isinstance(exc, OutOfReach) else exc.http_status
-        return _error(request, status, exc.message, exc.code)
+        return _error(request, exc.http_status, exc.message, exc.code)
 
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:
@@ -90,7 +86,7 @@ def _install_handlers(app: FastAPI) -> None:
         return response
 
 
-def create_app(ctx: Context, routers: Sequence[APIRouter] = ()) -> FastAPI:
+def create_app(ctx: ConsoleHost, routers: Sequence[APIRouter] = ()) -> FastAPI:
     app = FastAPI(
         title="doithoai API",
         description="Open311 GeoReport v2 API of doithoai: questions of citizens to dialogue meetings.",

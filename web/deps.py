@@ -13,11 +13,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.actions.logins import session_user
 from storage.actions.users import reach_of
 from storage.analysis import Analyzer
+from storage.errors import OutOfReach
 from storage.models import User
 from storage.reach import ADMIN, AGENCY, Reach
+from web.errors import LoginRequired
 
 
-class Context(Protocol):
+class ConsoleHost(Protocol):
+    """What the console needs from the process that hosts it; `doithoai.context.Services` is one."""
+
     @property
     def sessions(self) -> sessionmaker[Session]: ...
     @property
@@ -26,16 +30,6 @@ class Context(Protocol):
     def settings(self) -> Any: ...
 
     def transaction(self) -> AbstractContextManager[Session]: ...
-
-
-class LoginRequired(Exception):
-    """Raised by `current_user` when nobody is logged in; the app redirects to /login."""
-
-
-class Forbidden(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -65,8 +59,8 @@ class Principal:
 SESSION_HOURS = 12
 
 
-def get_ctx(request: Request) -> Context:
-    ctx: Context = request.app.state.ctx
+def get_ctx(request: Request) -> ConsoleHost:
+    ctx: ConsoleHost = request.app.state.ctx
     return ctx
 
 
@@ -111,11 +105,11 @@ def current_user(request: Request, session: Session = Depends(db)) -> Principal:
 
 def organiser(user: Principal = Depends(current_user)) -> Principal:
     if user.is_agency:
-        raise Forbidden("Trang này dành cho Tổ giúp việc.")
+        raise OutOfReach("Trang này dành cho Tổ giúp việc.")
     return user
 
 
 def admin(user: Principal = Depends(current_user)) -> Principal:
     if not user.is_admin:
-        raise Forbidden("Trang này chỉ dành cho quản trị viên.")
+        raise OutOfReach("Trang này chỉ dành cho quản trị viên.")
     return user

@@ -20,7 +20,8 @@ from web.security import csrf_token
 TEMPLATES = Path(__file__).with_name("templates")
 templates = Jinja2Templates(directory=str(TEMPLATES))
 
-CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "web": "Web", "api": "API", "import": "Nhập từ tệp"}
+CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "zalo_oa": "Zalo OA", "web": "Web", "api": "API",
+                  "import": "Nhập từ tệp"}
 DELIVERY_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Gửi lỗi"}
 
 

@@ -7,7 +7,7 @@ import secrets
 
 from fastapi import Request
 
-from web.deps import Forbidden
+from storage.errors import OutOfReach
 
 
 def csrf_token(request: Request) -> str:
@@ -31,4 +31,4 @@ async def csrf_protect(request: Request) -> None:
             value = form.get("csrf_token")
             sent = value if isinstance(value, str) else None
     if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
-        raise Forbidden("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
+        raise OutOfReach("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")

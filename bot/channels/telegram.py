@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import messages, service
-from bot.context import BotContext
+from bot.context import BotHost
 from bot.delivery import SendError
 from bot.messages import Incoming, Outgoing
 
@@ -74,7 +74,7 @@ def chunks(text: str, size: int = MAX_TEXT) -> list[str]:
     return [text[i:i + size] for i in range(0, len(text), size)] or [""]
 
 
-def build_application(ctx: BotContext, token: str, base_url: str | None = None) -> PtbApp:
+def build_application(ctx: BotHost, token: str, base_url: str | None = None) -> PtbApp:
     # Polling is `poll` below, which confirms updates only once handled; no PTB Updater.
     builder = Application.builder().token(token).updater(None).connection_pool_size(CONNECTION_POOL_SIZE)
     if base_url:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from bot import texts
-from bot.flow import commands, states
+from bot.flow import commands, rating, states, transcript
+from bot.flow.inputs import sanitized
 from bot.flow.prompts import (
     OTHER_FIELD,
+    clean_text,
     consent_options,
     draft_noted,
     field_options,
@@ -19,13 +19,13 @@ from bot.flow.prompts import (
     prompt,
     wants_skip,
 )
+from bot.flow.remembered import Remembered
 from bot.flow.turn import Turn
 from bot.locality import match_unit
 from bot.messages import BUTTON, COMMAND, DOCUMENT, OPEN, PHOTO, TEXT, Button
 from nlp.privacy import valid_vn_phone
-from storage import lookup, queries
-from storage.actions import attachments, citizens, questions
-from storage.analysis import Analysis, Analyzer
+from storage import chat, lookup, queries
+from storage.actions import attachments, citizens, questions, webchat
 from storage.clock import utcnow
 from storage.errors import DomainError, IntakeClosed
 from storage.models import Meeting
@@ -33,24 +33,34 @@ from storage.uploads import discard_upload
 from storage.vnformat import vn_int
 
 MAX_ATTACHMENTS = attachments.MAX_PER_QUESTION
+WEB = "web"
 Handler = Callable[[Turn], str]
 
 
-def clean_text(text: str) -> str:
-    """Drop control characters (keeping line breaks and tabs); the rest is kept exactly as typed."""
-    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
-
-
 def handle(turn: Turn, state: str) -> str:
-    """Route one input: commands and non-text first, then the current state's handler."""
-    inc = turn.incoming
+    """Route one input (commands, a ticket code, a rating first), then record the turn for the web chat."""
+    turn.incoming = sanitized(turn.incoming)
     if state not in states.ALL:
         state = states.START
+    if turn.incoming.origin:
+        webchat.set_origin(turn.session, turn.citizen.id, turn.incoming.origin)
+    new_state = _route(turn, state)
+    if turn.citizen.channel == WEB:
+        transcript.record_turn(turn)
+    turn.data["at"] = utcnow().timestamp()
+    return new_state
+
+
+def _route(turn: Turn, state: str) -> str:
+    inc = turn.incoming
     if inc.kind == COMMAND:
         return commands.run(turn, state, submit_draft=submit_draft, start=start)
+    if inc.kind == BUTTON and (inc.data or "").startswith("rate:"):
+        return rating.on_button(turn, state)
     if inc.kind == OPEN:
         if state == states.START:
             return start(turn, inc.args)
+        state = rating.maybe_enter(turn, state)
         turn.send(prompt(turn, state))
         return state
     if inc.kind in (PHOTO, DOCUMENT):
@@ -58,7 +68,11 @@ def handle(turn: Turn, state: str) -> str:
     if inc.kind not in (TEXT, BUTTON):
         turn.say(texts.NOT_ACCEPTED.get(inc.kind, texts.NOT_ACCEPTED["other"]))
         return state
-    return HANDLERS[state](turn)
+    ticket = commands.normal_ticket(inc.text) if inc.kind == TEXT else None
+    if ticket is not None:
+        commands.show_ticket(turn, ticket)
+        return state
+    return HANDLERS[rating.maybe_enter(turn, state)](turn)
 
 
 def start(turn: Turn, args: str) -> str:
@@ -182,14 +196,15 @@ def on_phone(turn: Turn) -> str:
 
 def on_question(turn: Turn) -> str:
     inc = turn.incoming
+    offered = prompt(turn, states.ASKING_QUESTION).flat_buttons()
     if inc.kind == BUTTON:
         if inc.data == "send":
             return submit_draft(turn)
         turn.send(prompt(turn, states.ASKING_QUESTION))
         return states.ASKING_QUESTION
-    piece = clean_text(inc.text)
-    if piece.casefold() in ("gửi", "gui") and turn.data.get("draft"):
+    if offered and pick(turn, offered) == "send":
         return submit_draft(turn)
+    piece = clean_text(inc.text)
     if not piece:
         turn.say(texts.DRAFT_EMPTY)
         return states.ASKING_QUESTION
@@ -238,12 +253,19 @@ def submit_draft(turn: Turn) -> str:
 
 
 def _flooded(turn: Turn) -> bool:
+    """The flood limits: per citizen, and per network address where the channel sees one (a citizen
+    who drops the web chat's cookie is someone new, but not somewhere new)."""
     limit = turn.settings.flood_max_questions
     minutes = turn.settings.flood_window_minutes
     since = utcnow() - timedelta(minutes=minutes)
     count = queries.count_questions_since(turn.session, turn.citizen.id, since)
     if limit > 0 and count >= limit:
         turn.say(texts.FLOOD.format(count=vn_int(count), minutes=vn_int(minutes)))
+        return True
+    per_address = turn.settings.flood_max_per_address
+    origin = turn.citizen.origin
+    if per_address > 0 and origin and chat.questions_from_origin(turn.session, origin, since) >= per_address:
+        turn.say(texts.FLOOD_ADDRESS.format(minutes=vn_int(minutes)))
         return True
     return False
 
@@ -281,7 +303,7 @@ def store_question(turn: Turn, field: str) -> str:
             uploads=[attachments.Upload.from_dict(a) for a in turn.data.get("attachments", [])],
             analyzer=Remembered(turn.analyzer, text, turn.data.get("analysis")),
             idempotency_key=f"{turn.citizen.channel}:{turn.citizen.id}:{seq}",
-            field=None if field == OTHER_FIELD else field,
+            citizen_field=field,
         )
     except IntakeClosed as exc:
         turn.say(exc.message)
@@ -298,43 +320,21 @@ def store_question(turn: Turn, field: str) -> str:
     turn.say(texts.CONFIRMED.format(ticket=question.ticket, title=meeting.title,
                                     when=texts.meeting_when(meeting.starts_at)),
              ((Button(texts.ASK_ANOTHER, "again"),),))
-    return states.DONE
-
-
-class Remembered:
-    """The analyzer, except that the text already analysed at "Gửi" is not analysed again."""
-
-    def __init__(self, inner: Analyzer, text: str, stored: dict[str, Any] | None) -> None:
-        self.inner = inner
-        self.text = text
-        self.stored = stored or {}
-
-    def analyze(self, text: str) -> Analysis:
-        s = self.stored
-        if text != self.text or "normalized" not in s:
-            return self.inner.analyze(text)
-        return Analysis(normalized=s["normalized"], search_text=s["search_text"], field=s.get("field"),
-                        confidence=s.get("confidence"), needs_review=bool(s.get("needs_review", True)),
-                        alternatives=[(str(c), float(p)) for c, p in s.get("alternatives", [])])
-
-    def find_similar(self, text: str, candidates: Sequence[tuple[Hashable, str]]) -> list[tuple[Hashable, float]]:
-        return self.inner.find_similar(text, candidates)
-
-    def search_form(self, text: str) -> str:
-        return self.inner.search_form(text)
+    return rating.after_done(turn, states.DONE)
 
 
 def on_done(turn: Turn) -> str:
     inc = turn.incoming
     meeting = turn.session.get(Meeting, turn.data.get("meeting_id") or -1)
-    if inc.kind == BUTTON and inc.data != "again":
+    again = pick(turn, prompt(turn, states.DONE).flat_buttons()) == "again"
+    if inc.kind == BUTTON and not again:
         turn.send(prompt(turn, states.DONE))
         return states.DONE
     if meeting is None or not _open(meeting):
         turn.data["page"] = 0
         turn.send(prompt(turn, states.CHOOSING_MEETING))
         return states.CHOOSING_MEETING
-    if inc.kind == TEXT and clean_text(inc.text):
+    if inc.kind == TEXT and not again and clean_text(inc.text):
         return on_question(turn)
     turn.send(prompt(turn, states.ASKING_QUESTION))
     return states.ASKING_QUESTION
@@ -353,12 +353,15 @@ def attach(turn: Turn, state: str) -> str:
     kept.append(attachments.Upload(kind=inc.kind, file_ref=inc.file_ref or "", file_name=inc.file_name,
                                    mime_type=inc.mime_type, size=inc.file_size).as_dict())
     turn.data["attachments"] = kept
+    name = (texts.ATTACHMENT_NAMED.format(name=inc.file_name) if inc.file_name
+            else texts.ATTACHMENT_UNNAMED.get(inc.kind, texts.ATTACHMENT_UNNAMED["document"]))
     if inc.text.strip():
         turn.data["draft"] = [*turn.data.get("draft", []), clean_text(inc.text)]
     if turn.data.get("draft"):
+        turn.say(texts.ATTACHMENT_WITH_DRAFT.format(name=name, count=len(kept), limit=MAX_ATTACHMENTS))
         turn.send(draft_noted(turn))
     else:
-        turn.say(texts.ATTACHMENT_NOTED.format(count=len(kept)))
+        turn.say(texts.ATTACHMENT_NOTED.format(name=name, count=len(kept), limit=MAX_ATTACHMENTS))
     return state
 
 
@@ -380,4 +383,8 @@ HANDLERS: dict[str, Handler] = {
     states.CONFIRMING_FIELD: on_confirming_field,
     states.CHOOSING_FIELD: on_choosing_field,
     states.DONE: on_done,
+    states.RATING: rating.on_rating,
+    states.RATING_REASON: rating.on_reason,
+    states.CONFIRMING_ERASE: commands.on_confirming_erase,
+    states.CHOOSING_WITHDRAW: commands.on_choosing_withdraw,
 }

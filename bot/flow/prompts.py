@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -12,9 +13,10 @@ from bot.flow.turn import Turn
 from bot.messages import BUTTON, COMMAND, TEXT, Button, Outgoing
 from nlp.fields import Field, load_fields
 from storage import queries
-from storage.models import Meeting
+from storage.models import Meeting, Question
 
 PAGE_SIZE = 5
+MAX_OPTION_TEXT = 400  # longer text is no option's words
 OTHER_FIELD = "khac"
 
 
@@ -34,19 +36,35 @@ def rows(buttons: Sequence[Button], per_row: int = 1) -> tuple[tuple[Button, ...
     return tuple(tuple(buttons[i:i + per_row]) for i in range(0, len(buttons), per_row))
 
 
+def clean_text(text: str) -> str:
+    """Drop control characters (keeping line breaks and tabs); the rest is kept exactly as typed."""
+    return "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+
+
+def fold(text: str) -> str:
+    """Text as a citizen might type it either way: no diacritics, no case, single spaces, no end marks."""
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    return " ".join(plain.replace("«", " ").replace("»", " ").split()).strip(" .!?,;:")
+
+
 def pick(turn: Turn, options: Sequence[Button]) -> str | None:
-    """The data of the option chosen by a button, a typed number (Zalo) or the typed label."""
+    """The data of the option chosen: its button, its number as listed on text-only channels, or
+    its words typed with or without diacritics (a meeting also by its title alone)."""
     inc = turn.incoming
     if inc.kind == BUTTON:
         return inc.data if any(o.data == inc.data for o in options) else None
-    if inc.kind != TEXT:
+    if inc.kind != TEXT or len(inc.text) > MAX_OPTION_TEXT:
         return None
-    typed = inc.text.strip().rstrip(".").strip()
-    if typed.isdigit() and 1 <= int(typed) <= len(options):
-        return options[int(typed) - 1].data
-    lowered = typed.casefold()
+    typed = fold(inc.text)
+    if typed.isdigit() and typed.isascii():
+        number = int(typed[:6])
+        return options[number - 1].data if 1 <= number <= len(options) else None
+    if not typed:
+        return None
     for option in options:
-        if option.label.casefold() == lowered:
+        label = fold(option.label)
+        if typed == label or typed == fold(option.label.split(" — ", 1)[0]):
             return option.data
     return None
 
@@ -57,7 +75,7 @@ def wants_skip(turn: Turn) -> bool:
         return inc.data == "skip"
     if inc.kind == COMMAND:
         return inc.command in ("bo_qua", "boqua", "skip")
-    return inc.kind == TEXT and inc.text.strip().casefold() in ("bỏ qua", "bo qua", "1")
+    return inc.kind == TEXT and len(inc.text) < 20 and fold(inc.text) in ("bo qua", "1", "skip")
 
 
 def open_meetings(turn: Turn) -> Sequence[Meeting]:
@@ -97,6 +115,25 @@ def consent_options() -> list[Button]:
     return [Button(texts.CONSENT_YES, "consent:yes"), Button(texts.CONSENT_NO, "consent:no")]
 
 
+def rating_options(question_id: int) -> list[Button]:
+    return [Button(texts.RATING_YES, f"rate:{question_id}:yes"), Button(texts.RATING_NO, f"rate:{question_id}:no")]
+
+
+def erase_options() -> list[Button]:
+    return [Button(texts.ERASE_YES, "erase:yes"), Button(texts.ERASE_NO, "erase:no")]
+
+
+def withdraw_options(turn: Turn) -> list[Button]:
+    tickets = [str(t) for t in turn.data.get("withdrawable", [])]
+    return [*(Button(texts.WITHDRAW_OPTION.format(ticket=t), f"withdraw:{t}") for t in tickets),
+            Button(texts.WITHDRAW_KEEP, "withdraw:-")]
+
+
+def short(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit - 3] + "..."
+
+
 def prompt(turn: Turn, state: str) -> Outgoing:
     """The message that asks for what `state` waits for."""
     if state == states.AWAITING_CONSENT:
@@ -107,12 +144,10 @@ def prompt(turn: Turn, state: str) -> Outgoing:
             return Outgoing(texts.NO_MEETINGS)
         return Outgoing(texts.CHOOSE_MEETING, rows(options))
     skip = (Button(texts.SKIP, "skip"),)
-    if state == states.ASKING_NAME:
-        return Outgoing(texts.ASK_NAME, (skip,))
-    if state == states.ASKING_LOCALITY:
-        return Outgoing(texts.ASK_LOCALITY, (skip,))
-    if state == states.ASKING_PHONE:
-        return Outgoing(texts.ASK_PHONE, (skip,))
+    simple = {states.ASKING_NAME: texts.ASK_NAME, states.ASKING_LOCALITY: texts.ASK_LOCALITY,
+              states.ASKING_PHONE: texts.ASK_PHONE, states.RATING_REASON: texts.RATING_WHY}
+    if state in simple:
+        return Outgoing(simple[state], (skip,))
     if state == states.ASKING_QUESTION:
         if turn.data.get("draft"):
             return draft_noted(turn)
@@ -122,9 +157,24 @@ def prompt(turn: Turn, state: str) -> Outgoing:
         return Outgoing(texts.FIELD_DETECTED.format(label=label), rows(field_options(turn, full=False), 2))
     if state == states.CHOOSING_FIELD:
         return Outgoing(texts.FIELD_ALL, rows(field_options(turn, full=True), 2))
+    if state == states.RATING:
+        return rating_prompt(turn)
+    if state == states.CONFIRMING_ERASE:
+        return Outgoing(texts.ERASE_CONFIRM, rows(erase_options(), 2))
+    if state == states.CHOOSING_WITHDRAW:
+        return Outgoing(texts.WITHDRAW_CHOOSE, rows(withdraw_options(turn)))
     if state == states.DONE:
         return Outgoing(texts.HELP, ((Button(texts.ASK_ANOTHER, "again"),),))
     return Outgoing(texts.HELP)
+
+
+def rating_prompt(turn: Turn) -> Outgoing:
+    qid = int(turn.data.get("rating_q") or 0)
+    question = turn.session.get(Question, qid)
+    if question is None:
+        return Outgoing(texts.RATING_QUESTION, rows(rating_options(qid), 2))
+    about = texts.RATING_ABOUT.format(ticket=question.ticket, text=short(question.original_text))
+    return Outgoing(about, rows(rating_options(qid), 2))
 
 
 def draft_noted(turn: Turn) -> Outgoing:

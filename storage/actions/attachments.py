@@ -65,6 +65,7 @@ def submit_with_attachments(
     uploads: Sequence[Upload] = (),
     idempotency_key: str | None = None,
     field: str | None = None,
+    citizen_field: str | None = None,
     analyzer: Analyzer | None = None,
 ) -> Question:
     """Store a citizen's question and its attachments together, or nothing of them.
@@ -79,7 +80,8 @@ def submit_with_attachments(
         return existing
     with session.begin_nested():
         stored = submit_question(session, meeting_id=meeting_id, text=text, channel=channel, citizen_id=citizen_id,
-                                 idempotency_key=idempotency_key, field=field, analyzer=analyzer)
+                                 idempotency_key=idempotency_key, field=field, citizen_field=citizen_field,
+                                 analyzer=analyzer)
         attached = session.scalar(select(func.count()).where(Attachment.question_id == stored.id))
         if not attached:
             for upload in uploads:

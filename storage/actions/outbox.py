@@ -18,6 +18,7 @@ def enqueue(
     citizen_id: int | None = None,
     question_id: int | None = None,
     reply_id: int | None = None,
+    buttons: list[list[dict[str, str]]] | None = None,
 ) -> Outbox:
     """Add one message; a second call with the same key returns the first row unchanged."""
     existing = session.scalars(select(Outbox).where(Outbox.idempotency_key == key)).first()
@@ -31,6 +32,7 @@ def enqueue(
         citizen_id=citizen_id,
         question_id=question_id,
         reply_id=reply_id,
+        buttons=buttons,
     )
     session.add(row)
     session.flush()

@@ -111,12 +111,16 @@ def submit_question(
     citizen_id: int | None = None,
     idempotency_key: str | None = None,
     field: str | None = None,
+    citizen_field: str | None = None,
     analyzer: Analyzer | None = None,
     actor: str = "citizen",
     check_intake: bool = True,
     created_at: datetime | None = None,
 ) -> Question:
     """Store a question (classified, with a proposed duplicate) and give it a ticket code.
+
+    `field` is a field confirmed by an organiser; `citizen_field` the one the citizen picked in the
+    chat, kept as their choice: it leaves the question for review when it differs from the classifier's.
 
     A repeated `idempotency_key` returns the question stored the first time.
     """
@@ -140,7 +144,8 @@ def submit_question(
         confidence=analysis.confidence,
         alternatives=[list(a) for a in analysis.alternatives],
         confirmed_field=field,
-        needs_review=analysis.needs_review and field is None,
+        citizen_field=citizen_field,
+        needs_review=field is None and (analysis.needs_review or (citizen_field or analysis.field) != analysis.field),
         status=lifecycle.RECEIVED,
         idempotency_key=idempotency_key,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from storage import lifecycle, notices
+from storage.actions import ratings
 from storage.actions.outbox import notify_askers
 from storage.actions.questions import _apply_status, _check_version, _touch, family, primary_of
 from storage.errors import InvalidInput
@@ -43,6 +44,9 @@ def reply(
         )
         _touch(member)
     texts = {m.id: notices.answered(m.ticket or "", body, status) for m in members}
-    notify_askers(session, members, texts, key=f"reply:{row.id}", reply_id=row.id)
+    if question.status in lifecycle.RATED_STATUSES:
+        ratings.answer_and_ask(session, members, texts, reply_id=row.id, status=question.status)
+    else:
+        notify_askers(session, members, texts, key=f"reply:{row.id}", reply_id=row.id)
     session.flush()
     return row

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.bot import BotTestContext, make_context
+from harness.factories import make_world
 from storage.db import make_engine, make_sessionmaker, session_scope
-from tests.bot.helpers import BotTestContext, make_context
-from tests.factories import make_world
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot import texts
+from harness.bot import BotTestContext, Citizen
 from storage.actions import meetings
 from storage.models import Meeting, Question
-from tests.bot.helpers import BotTestContext, Citizen
 
 
 def asking(ctx: BotTestContext, user: str) -> Citizen:

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from bot.channels import zalo
 from bot.delivery import DeliveryWorker, RateLimiter, SendError
+from harness.bot import BotTestContext
+from harness.servers import serve_app
 from storage.actions.outbox import enqueue
 from storage.models import Outbox
-from tests.bot.helpers import BotTestContext
-from tests.bot.servers import serve_app
 from tests.bot.zalo_emulator import ZaloEmulator
 
 

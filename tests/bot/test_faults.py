@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.bot import telegram_harness as h
+from harness import telegram as h
 from tests.bot.test_telegram_e2e import model_path, tg_api  # noqa: F401 - shared session fixtures
 
 pytestmark = pytest.mark.e2e

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from bot import texts
 from bot.flow import states
+from harness.bot import BotTestContext, Citizen
 from storage import queries
 from storage.models import Citizen as CitizenRow
 from storage.models import Conversation, Question
-from tests.bot.helpers import BotTestContext, Citizen
 
 TICKET = re.compile(r"HG-\d{4}-\d{6}")
 
@@ -36,7 +36,7 @@ def test_anonymous_question_through_deep_link(ctx: BotTestContext) -> None:
     with ctx.transaction() as s:
         q = s.scalars(select(Question)).one()
         assert q.original_text == "Đường vào ấp 3 bị hư nặng"
-        assert q.confirmed_field == "giao_thong" and q.channel == "telegram"
+        assert q.citizen_field == "giao_thong" and q.confirmed_field is None and q.channel == "telegram"
         citizen = s.get(CitizenRow, q.citizen_id)
         assert citizen is not None and citizen.consent_at is None and citizen.name is None
         assert q.ticket and q.ticket in text
@@ -61,13 +61,13 @@ def test_choose_meeting_with_buttons_and_details_with_consent(ctx: BotTestContex
     c.say("mỗi tối ở ấp 2")
     c.press("Gửi")
     assert "Điện" in c.text
-    c.press("Khác")
+    c.press("Chọn lĩnh vực khác")
     c.press("Y tế")
     assert "Mã số" in c.text
     with ctx.transaction() as s:
         q = s.scalars(select(Question)).one()
         assert q.original_text == "Điện chập chờn\nmỗi tối ở ấp 2"
-        assert q.confirmed_field == "y_te" and q.meeting.code == "MB"
+        assert q.citizen_field == "y_te" and q.confirmed_field is None and q.needs_review and q.meeting.code == "MB"
         citizen = s.get(CitizenRow, q.citizen_id)
         assert citizen is not None
         assert (citizen.name, citizen.phone, citizen.locality) == ("Nguyễn Văn A", "0912345678", "Xã A1")
@@ -87,7 +87,7 @@ def test_numbered_choices_work_without_buttons(ctx: BotTestContext) -> None:
 
 
 def test_state_survives_a_new_process(ctx: BotTestContext, world_url: str) -> None:
-    from tests.bot.helpers import make_context
+    from harness.bot import make_context
 
     c = Citizen(ctx, "4")
     c.say("/start m_MA")
@@ -125,8 +125,10 @@ def test_my_questions_withdraw_and_erase(ctx: BotTestContext) -> None:
     c.say("/huy HG-2026-999999")
     assert "Không tìm thấy" in c.text
     c.say("/huy")
-    assert "/huy HG-" in c.text
+    assert c.text == texts.WITHDRAW_NONE
     c.say("/xoa_du_lieu")
+    assert texts.ERASE_CONFIRM in c.text
+    c.press("Xóa dữ liệu")
     assert "Đã xóa" in c.text
     with ctx.transaction() as s:
         row = s.scalars(select(CitizenRow)).one()
@@ -152,7 +154,7 @@ def test_non_text_input(ctx: BotTestContext) -> None:
         c.send(kind)
         assert word in c.text
     c.send("photo", file_ref="telegram:AgAD", file_size=1000)
-    assert "tệp đính kèm" in c.text
+    assert "Đã nhận ảnh (1/5 tệp)" in c.text
     c.send("document", file_ref="telegram:big", file_name="a.pdf", file_size=ctx.settings.max_attachment_bytes + 1)
     assert "quá lớn" in c.text
     c.say("Đường ngập nước, ảnh kèm theo")

@@ -1,12 +1,16 @@
-"""A question split over several messages goes on by itself after the quiet period."""
+"""A question split over several messages goes on by itself after the quiet period.
+
+The quiet period is measured on a clock the test moves (`now`), not by sleeping.
+"""
 
 from __future__ import annotations
 
-import asyncio
+from datetime import timedelta
 
 from bot import joiner
 from bot.messages import Outgoing
-from tests.bot.helpers import BotTestContext, Citizen
+from harness.bot import BotTestContext, Citizen
+from storage.clock import utcnow
 
 
 async def test_quiet_period_joins_the_pieces(ctx: BotTestContext) -> None:
@@ -17,15 +21,15 @@ async def test_quiet_period_joins_the_pieces(ctx: BotTestContext) -> None:
     assert c.say("Đường vào ấp 3") == []  # pieces are not acknowledged one by one
     assert c.say("bị hư nặng") == []
     assert joiner.due(ctx, 0.3) == []
-    await asyncio.sleep(0.4)
+    later = utcnow() + timedelta(seconds=0.4)
     sent: list[tuple[str, Outgoing]] = []
 
     async def deliver(chat_id: str, out: Outgoing) -> None:
         sent.append((chat_id, out))
 
-    assert await joiner.flush_once(ctx, {"telegram": deliver}, 0.3) == 1
+    assert await joiner.flush_once(ctx, {"telegram": deliver}, 0.3, later) == 1
     assert sent and sent[0][0] == "j1" and "Giao thông" in sent[0][1].text
-    assert await joiner.flush_once(ctx, {"telegram": deliver}, 0.3) == 0  # once per draft
+    assert await joiner.flush_once(ctx, {"telegram": deliver}, 0.3, later) == 0  # once per draft
     c.last = [out for _, out in sent]
     c.press("Đúng")
     assert "Mã số" in c.text
@@ -42,8 +46,10 @@ async def test_web_chat_gets_the_joined_reply_in_its_inbox(ctx: BotTestContext) 
     c.say("/start m_MA")
     c.press("Hỏi ẩn danh")
     c.say("Mất điện cả tuần")
-    await asyncio.sleep(0.3)
-    assert await joiner.flush_once(ctx, {"web": lambda chat, out: post_to_page(ctx, chat, out)}, 0.2) == 1
+    assert joiner.due(ctx, 0.2) == []
+    later = utcnow() + timedelta(seconds=0.3)
+    assert await joiner.flush_once(ctx, {"web": lambda chat, out: post_to_page(ctx, chat, out)}, 0.2, later) == 1
     with ctx.transaction() as s:
         row = s.scalars(select(Outbox)).one()
-        assert row.chat_id == "w1" and "1. Đúng" in row.text
+        assert row.chat_id == "w1" and "Điện" in row.text
+        assert row.buttons is not None and row.buttons[0][0]["label"] == "Đúng"

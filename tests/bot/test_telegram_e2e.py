@@ -1,4 +1,8 @@
-"""End to end: the real bot process polls the Telegram emulator; a citizen asks and gets the answer."""
+"""End to end: the real bot process polls the Telegram emulator; a citizen asks and gets the answer.
+
+Every wait ends on an event (the bot polls, a reply arrives, a process dies), so a busy machine only
+makes it slower.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot import telegram_harness as h
+from harness import telegram as h
 
 pytestmark = pytest.mark.e2e
+
+
+WATCH = h.Watch()
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +26,7 @@ def tg_api() -> Iterator[str]:
     reason = h.install()
     if reason:
         pytest.skip(reason)
-    with h.emulator() as emu, h.serve_app(h.proxy_app(emu)) as proxy:
+    with h.emulator() as emu, h.serve_app(h.proxy_app(emu, watch=WATCH)) as proxy:
         yield f"{emu}|{proxy}"
 
 
@@ -37,10 +44,12 @@ def test_citizen_asks_on_telegram_and_receives_the_answer(
 ) -> None:
     emu, proxy = tg_api.split("|")
     env = h.bot_env(world_url, proxy, model_path)
+    WATCH.polling.clear()
     bot = h.start_bot(env, "bot", tmp_path / "bot.log")
     worker = h.start_bot(env, "worker", tmp_path / "worker.log")
     try:
-        lan = h.TgCitizen(emu, 7001)
+        h.wait_polling(WATCH, (bot, worker))
+        lan = h.TgCitizen(emu, 7001, processes=(bot, worker))
         lan.say("/start m_MA")
         lan.wait_for("dữ liệu cá nhân")
         lan.press("Đồng ý")
@@ -62,7 +71,7 @@ def test_citizen_asks_on_telegram_and_receives_the_answer(
         cli = subprocess.run(
             [str(h.ROOT / ".venv" / "bin" / "python"), "-m", "doithoai", "reply", ticket.group(0),
              "--text", "Huyện đã bố trí kinh phí sửa đường trong quý I/2027.", "--status", "triaged"],
-            env=env, cwd=str(h.ROOT), capture_output=True, text=True, timeout=60,
+            env=env, cwd=str(h.ROOT), capture_output=True, text=True, timeout=h.SAFETY_SECONDS,
         )
         assert cli.returncode == 0, cli.stderr
         answer = lan.wait_for("Huyện đã bố trí kinh phí")

@@ -15,8 +15,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.channels import telegram
 from bot.delivery import SendError
+from harness.bot import BotTestContext
 from storage.models import ProcessedUpdate
-from tests.bot.helpers import BotTestContext
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "telegram"
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from bot import texts
 from bot.channels.webchat import make_router
+from harness.bot import BotTestContext
 from storage.actions import attachments
 from storage.clock import utcnow
 from storage.models import Attachment
 from storage.uploads import GRACE, sweep_orphans
-from tests.bot.helpers import BotTestContext
 
 
 def _client(ctx: BotTestContext) -> TestClient:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from bot import texts
 from bot.channels.webchat import COOKIE, make_router
+from harness.bot import BotTestContext
 from storage.actions import replies
 from storage.models import Attachment, Outbox, Question
-from tests.bot.helpers import BotTestContext
 
 
 def client_for(ctx: BotTestContext) -> TestClient:
@@ -76,10 +79,104 @@ def test_upload_photo_with_size_limit(ctx: BotTestContext) -> None:
     big = client.post("/chat/api/upload", files={"file": ("a.jpg", b"x" * 2000, "image/jpeg")}).json()
     assert "quá lớn" in big["messages"][0]["text"]
     ok = client.post("/chat/api/upload", files={"file": ("a.jpg", b"x" * 500, "image/jpeg")}).json()
-    assert "tệp đính kèm" in ok["messages"][0]["text"]
+    assert "Đã nhận tệp «a.jpg» (1/5 tệp)" in ok["messages"][0]["text"]
     send(client, text="Nước ngập đường, có ảnh", id="p2")
     send(client, button="send", id="p3")
     send(client, text="1", id="p4")
     with ctx.transaction() as s:
         att = s.scalars(select(Attachment)).one()
         assert att.kind == "photo" and att.size == 500 and att.file_ref.startswith("file:")
+
+
+def _ask_on_web(client: TestClient, text: str = "Đường ấp 3 hư nặng", tag: str = "a") -> str:
+    client.post("/chat/api/open", json={"meeting": "MA"})
+    send(client, button="consent:no", id=f"{tag}1")
+    send(client, text=text, id=f"{tag}2")
+    send(client, button="send", id=f"{tag}3")
+    done = send(client, button="field:giao_thong", id=f"{tag}4")
+    match = re.search(r"HG-\d{4}-\d{6}", str(done[0]["text"]))
+    assert match
+    return match.group(0)
+
+
+def test_a_reload_shows_the_conversation_again(ctx: BotTestContext) -> None:
+    client = client_for(ctx)
+    assert client.get("/chat/api/history").json()["messages"] == []
+    ticket = _ask_on_web(client)
+    again = client_for(ctx)
+    again.cookies.set(COOKIE, client.cookies[COOKIE])
+    lines = again.get("/chat/api/history").json()["messages"]
+    mine = [m["text"] for m in lines if m["from"] == "me"]
+    assert mine == ["Hỏi ẩn danh", "Đường ấp 3 hư nặng", "Gửi", "Đúng"]
+    assert any(ticket in m["text"] and m["from"] == "bot" for m in lines)
+    assert client_for(ctx).get("/chat/api/history").json()["messages"] == []  # someone else sees nothing
+
+
+def test_a_typed_ticket_code_shows_the_citizens_own_question_only(ctx: BotTestContext) -> None:
+    client = client_for(ctx)
+    ticket = _ask_on_web(client)
+    short_form = re.sub(r"-0+(\d)", r"-\1", ticket).lower()  # hg-2026-123
+    out = send(client, text=short_form, id="t1")
+    assert ticket in str(out[0]["text"]) and "Đã tiếp nhận" in str(out[0]["text"])
+    stranger = client_for(ctx)
+    stranger.post("/chat/api/open", json={})
+    out = send(stranger, text=ticket, id="t2")
+    assert "Không tìm thấy" in str(out[0]["text"]) and "Đường" not in str(out[0]["text"])
+
+
+def test_erasing_asks_first_and_forgets_the_transcript(ctx: BotTestContext) -> None:
+    client = client_for(ctx)
+    _ask_on_web(client)
+    out = send(client, text="/xoa_du_lieu", id="e1")
+    assert [b["data"] for b in out[0]["buttons"][0]] == ["erase:yes", "erase:no"]
+    send(client, button="erase:no", id="e2")
+    assert len(client.get("/chat/api/history").json()["messages"]) > 5
+    send(client, text="/xoa_du_lieu", id="e3")
+    out = send(client, button="erase:yes", id="e4")
+    assert "Đã xóa" in str(out[0]["text"])
+    lines = client.get("/chat/api/history").json()["messages"]
+    assert all("Đường ấp 3" not in m["text"] for m in lines)
+
+
+def test_the_answer_quotes_the_question_and_is_rated_from_the_inbox(ctx: BotTestContext) -> None:
+    client = client_for(ctx)
+    ticket = _ask_on_web(client)
+    with ctx.transaction() as s:
+        q = s.scalars(select(Question)).one()
+        replies.reply(s, q.id, "Đường đã được sửa.", author="tester", status="resolved")
+        qid = q.id
+    inbox = client.get("/chat/api/inbox").json()["messages"]
+    assert inbox[0]["quote"] == f"{ticket}: Đường ấp 3 hư nặng"
+    assert [b["data"] for b in inbox[0]["buttons"][0]] == [f"rate:{qid}:yes", f"rate:{qid}:no"]
+    out = send(client, button=f"rate:{qid}:no", id="r1")
+    assert "vì sao" in str(out[0]["text"])
+    out = send(client, text="Mới vá một nửa đường", id="r2")
+    assert "mở lại" in str(out[0]["text"])
+    with ctx.transaction() as s:
+        q = s.scalars(select(Question)).one()
+        assert q.status == "triaged" and q.reopen_count == 1 and q.satisfied is False
+    history = client.get("/chat/api/history").json()["messages"]
+    assert any(m["quote"] and "Đường đã được sửa." in m["text"] for m in history)
+
+
+def test_page_offers_commands_as_buttons_and_needs_no_emoji_font(ctx: BotTestContext) -> None:
+    page = client_for(ctx).get("/chat").text
+    assert '"text": "/cauhoi"' in page and '"text": "/xoa_du_lieu"' in page
+    emoji = re.compile("[\U0001f000-\U0001ffff\u2600-\u27bf\ufe0f]")
+    assert not emoji.search(page)
+    assert not any(emoji.search(v) for v in vars(texts).values() if isinstance(v, str))
+
+
+def test_flood_limit_per_address_holds_without_the_cookie(ctx: BotTestContext) -> None:
+    ctx.settings.flood_max_questions = 5
+    ctx.settings.flood_max_per_address = 2
+    for i in range(2):
+        _ask_on_web(client_for(ctx), f"Đường số {i} hư", tag=f"f{i}")
+    fresh = client_for(ctx)  # no cookie: a new citizen, from the same address
+    fresh.post("/chat/api/open", json={"meeting": "MA"})
+    send(fresh, button="consent:no", id="g1")
+    send(fresh, text="Đường số 3 hư", id="g2")
+    out = send(fresh, button="send", id="g3")
+    assert "cùng một mạng" in str(out[0]["text"])
+    with ctx.transaction() as s:
+        assert len(s.scalars(select(Question)).all()) == 2

@@ -1,4 +1,9 @@
-"""A small emulator of the Zalo Bot API endpoints doithoai uses, shaped like the recorded fixtures."""
+"""A local emulator of the Zalo Bot API endpoints doithoai uses, written from the platform's documentation.
+
+Docs: https://bot.zapps.me/docs/ — each method at /docs/apis/<method>/, the update shape at /docs/webhook/.
+Every method is `POST /bot<TOKEN>/<method>` with a JSON body and answers `{"ok", "result"}` or
+`{"ok": false, "error_code", "description"}`.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +20,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "zalo"
+NOW_MS = 1750316131602
 
 
 def fixture(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _error(code: int, description: str, status: int | None = None, **headers: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "error_code": code, "description": description}, status or code,
+                        headers=headers or None)
 
 
 @dataclass
@@ -30,15 +41,26 @@ class ZaloEmulator:
     webhook: dict[str, str] | None = None
     # Scripted answers to sendMessage, consumed first: HTTP status codes (429, 500).
     failures: list[int] = field(default_factory=list)
+    # Scripted answers to getUpdates, consumed first: HTTP status codes (500, 502).
+    poll_failures: list[int] = field(default_factory=list)
+    # How an idle long poll ends: "408" (HTTP 200 + error_code 408), "http408", or "empty" (`result: {}`).
+    idle: str = "408"
     calls: Counter[str] = field(default_factory=Counter)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
+    def _message(self, user: str, **content: Any) -> dict[str, Any]:
+        # Message fields: /docs/webhook/ (from, chat, message_id as a string, date in milliseconds).
+        n = next(self._ids)
+        return {"from": {"id": user, "display_name": "Người dân", "is_bot": False},
+                "chat": {"id": user, "chat_type": "PRIVATE"}, "message_id": f"m{n:019d}",
+                "date": NOW_MS + n, **content}
+
     def user_says(self, user: str, text: str) -> None:
-        update = fixture("text_received")["result"]
-        update["message"] = {**update["message"], "text": text, "message_id": f"m{next(self._ids)}",
-                             "from": {"id": user, "display_name": "Test", "is_bot": False},
-                             "chat": {"id": user, "chat_type": "PRIVATE"}}
-        self.updates.append(update)
+        self.updates.append({"event_name": "message.text.received", "message": self._message(user, text=text)})
+
+    def user_sends_photo(self, user: str, caption: str = "") -> None:
+        self.updates.append({"event_name": "message.image.received", "message": self._message(
+            user, photo_url="https://f20-zpc.zdn.vn/jpg/1/a.jpg", caption=caption)})
 
     def texts_to(self, chat_id: str) -> list[str]:
         return [t for c, t in self.sent if c == chat_id]
@@ -50,35 +72,71 @@ class ZaloEmulator:
         async def method(token: str, method: str, request: Request) -> JSONResponse:
             self.calls[method] += 1
             if token != self.token:
-                return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
+                return _error(401, "Unauthorized")
             body = await request.json() if await request.body() else {}
-            if method == "getMe":
-                return JSONResponse({"ok": True, "result": {"id": "bot1", "account_name": "bot.doithoai",
-                                                            "account_type": "BASIC", "can_join_groups": False}})
-            if method == "getUpdates":
-                deadline = time.monotonic() + min(float(body.get("timeout", 1)), 0.3)
-                while not self.updates and time.monotonic() < deadline:
-                    await asyncio.sleep(0.01)
-                if not self.updates:
-                    return JSONResponse(fixture("get_updates_timeout"))
-                return JSONResponse({"ok": True, "result": self.updates.pop(0)})
-            if method == "sendMessage":
-                if self.failures:
-                    status = self.failures.pop(0)
-                    headers = {"Retry-After": "1"} if status == 429 else {}
-                    return JSONResponse({"ok": False, "error_code": status, "description": "Too Many Requests"
-                                         if status == 429 else "Internal Server Error"}, status, headers=headers)
-                self.sent.append((str(body["chat_id"]), str(body["text"])))
-                return JSONResponse(fixture("send_message_ok"))
-            if method == "sendChatAction":
-                self.actions.append(str(body.get("action")))
-                return JSONResponse({"ok": True, "result": True})
-            if method == "setWebhook":
-                self.webhook = {"url": body["url"], "secret_token": body["secret_token"]}
-                return JSONResponse({"ok": True, "result": {"url": body["url"], "updated_at": 1750316131602}})
-            if method == "deleteWebhook":
-                self.webhook = None
-                return JSONResponse({"ok": True, "result": {"url": "", "updated_at": 1750316131602}})
-            return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
+            handler = getattr(self, f"_{method}", None)
+            if handler is None:
+                return _error(404, "Not Found")
+            return await handler(body)  # type: ignore[no-any-return]
 
         return app
+
+    async def _getMe(self, _body: dict[str, Any]) -> JSONResponse:
+        # /docs/apis/getMe/
+        return JSONResponse({"ok": True, "result": {"id": "bot1", "account_name": "bot.doithoai",
+                                                    "account_type": "BASIC", "can_join_groups": False}})
+
+    async def _getUpdates(self, body: dict[str, Any]) -> JSONResponse:
+        # /docs/apis/getUpdates/: long poll; `result` is ONE update; an idle poll ends with error 408.
+        # The platform refuses getUpdates while a webhook is set; the docs give no code for it (400 here).
+        if self.webhook is not None:
+            return _error(400, "Bad Request: webhook is active, use deleteWebhook first")
+        if self.poll_failures:
+            return _error(self.poll_failures.pop(0), "Internal Server Error")
+        deadline = time.monotonic() + min(float(body.get("timeout", 1)), 0.3)
+        while not self.updates and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        if self.updates:
+            return JSONResponse({"ok": True, "result": self.updates.pop(0)})
+        if self.idle == "empty":
+            return JSONResponse({"ok": True, "result": {}})
+        return _error(408, "Request timeout", status=408 if self.idle == "http408" else 200)
+
+    async def _setWebhook(self, body: dict[str, Any]) -> JSONResponse:
+        # /docs/apis/setWebhook/: `url` (HTTPS) and `secret_token` (8-256 characters) are both required.
+        url, secret = str(body.get("url") or ""), str(body.get("secret_token") or "")
+        if not url.startswith("https://") or not 8 <= len(secret) <= 256:
+            return _error(400, "Bad Request: invalid url or secret_token")
+        self.webhook = {"url": url, "secret_token": secret}
+        return JSONResponse({"ok": True, "result": {"url": url, "updated_at": NOW_MS}})
+
+    async def _deleteWebhook(self, _body: dict[str, Any]) -> JSONResponse:
+        # /docs/apis/deleteWebhook/
+        self.webhook = None
+        return JSONResponse({"ok": True, "result": {"url": "", "updated_at": NOW_MS}})
+
+    async def _getWebhookInfo(self, _body: dict[str, Any]) -> JSONResponse:
+        # /docs/apis/getWebhookInfo/: the secret is never returned.
+        url = self.webhook["url"] if self.webhook else ""
+        return JSONResponse({"ok": True, "result": {"url": url, "updated_at": NOW_MS}})
+
+    async def _sendMessage(self, body: dict[str, Any]) -> JSONResponse:
+        # /docs/apis/sendMessage/: `chat_id` and `text` (1-2000 characters); result {message_id, date}.
+        if self.failures:
+            status = self.failures.pop(0)
+            if status == 429:
+                return _error(429, "Too Many Requests", **{"Retry-After": "1"})
+            return _error(status, "Internal Server Error")
+        text = str(body.get("text") or "")
+        if not body.get("chat_id") or not 1 <= len(text) <= 2000:
+            return _error(400, "Bad Request: text must be 1-2000 characters")
+        self.sent.append((str(body["chat_id"]), text))
+        n = next(self._ids)
+        return JSONResponse({"ok": True, "result": {"message_id": f"s{n:019d}", "date": NOW_MS + n}})
+
+    async def _sendChatAction(self, body: dict[str, Any]) -> JSONResponse:
+        # /docs/apis/sendChatAction/: action "typing" (upload_photo "coming soon"); answers {"ok": true}.
+        if body.get("action") != "typing":
+            return _error(400, "Bad Request: action not supported")
+        self.actions.append("typing")
+        return JSONResponse({"ok": True})

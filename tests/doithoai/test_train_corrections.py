@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 from doithoai.cli import app
 from doithoai.config import get_settings
-from doithoai.context import AppContext
+from doithoai.context import Services
+from harness.factories import make_world
 from storage.actions import questions
 from storage.analysis import PlainAnalyzer
-from tests.factories import make_world
 
 
 def test_train_with_corrections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,7 +23,7 @@ def test_train_with_corrections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     get_settings.cache_clear()
     runner = CliRunner()
     assert runner.invoke(app, ["init-db"]).exit_code == 0
-    ctx = AppContext()
+    ctx = Services()
     with ctx.transaction() as session:
         w = make_world(session)
         q = questions.submit_question(session, meeting_id=w.meeting_a.id, text="Cống thoát nước ấp 4 bị nghẹt",

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from nlp.classify import Classifier, ModelMismatch, Prediction, load_or_train, train
-from nlp.corpus import is_heldout, load_corpus, split
+from nlp.classify import Classifier, ModelMismatch, Prediction, choose_auto_accept, load_or_train, train
+from nlp.corpus import load_examples, split_of, splits
 from nlp.errors import ModelError
 from nlp.fields import Field, taxonomy_hash
 
@@ -35,7 +35,7 @@ def test_prediction_shape(classifier: Classifier) -> None:
     assert 0.0 <= pred.confidence <= 1.0
     probs = [p for _, p in pred.alternatives]
     assert probs == sorted(probs, reverse=True)
-    assert pred.needs_review == (pred.field == "khac" or pred.confidence < 0.45)
+    assert pred.needs_review == (pred.field == "khac" or pred.confidence < classifier.auto_accept)
     with pytest.raises(dataclasses.FrozenInstanceError):
         pred.field = "x"  # type: ignore[misc]
 
@@ -60,16 +60,33 @@ def test_long_and_mixed_input(classifier: Classifier) -> None:
     assert [p.field for p in many][1] == "dien" and many[0].field == many[2].field == "khac"
 
 
-def test_heldout_split_is_stable_and_never_trained_on(classifier: Classifier, fields: list[Field]) -> None:
-    corpus = load_corpus(None, [f.code for f in fields])
-    train_split, heldout = split(corpus)
-    assert heldout and 0.12 < len(heldout) / len(corpus) < 0.28
-    assert all(is_heldout(t) for t, _ in heldout)
+def test_three_fixed_splits_and_only_train_is_learnt(classifier: Classifier, fields: list[Field]) -> None:
+    examples = load_examples(None, [f.code for f in fields])
+    parts = splits(examples)
+    assert 0.10 < len(parts["dev"]) / len(examples) < 0.20
+    assert 0.10 < len(parts["test"]) / len(examples) < 0.20
+    assert any(e.intake for e in parts["test"]) and any(e.also for e in examples)
     # A line and its copy without diacritics fall on the same side.
-    from nlp.normalize import strip_diacritics
+    from nlp.text import strip_diacritics
 
-    assert all(is_heldout(strip_diacritics(t)) for t, _ in heldout[:50])
-    assert classifier.meta["examples"] == len(train_split)
+    assert all(split_of(strip_diacritics(e.text)) == "test" for e in parts["test"][:50])
+    assert classifier.meta["examples"] == len(parts["train"])
+    assert classifier.meta["dev_examples"] == len(parts["dev"])
+    assert 0.0 < classifier.auto_accept < 1.0
+
+
+def test_auto_accept_threshold_keeps_the_target_precision() -> None:
+    confidence = [0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5]
+    correct = [True, True, True, True, False, True, False]
+    assert choose_auto_accept(confidence, correct, target=1.0) == 0.8
+    assert choose_auto_accept(confidence, correct, target=0.8) == 0.6
+    assert choose_auto_accept(confidence, [False] * 7, target=0.9) == 1.0
+
+
+def test_setting_overrides_the_threshold(classifier: Classifier) -> None:
+    text = CASES[2][0]
+    assert classifier.predict_many([text], auto_accept=1.0)[0].needs_review
+    assert not classifier.predict_many([text], auto_accept=0.0)[0].needs_review
 
 
 def test_artifact_round_trip_and_mismatch(
@@ -90,7 +107,7 @@ def test_artifact_round_trip_and_mismatch(
     with pytest.raises(ModelMismatch) as info:
         load_or_train(model_path, fields_path=other)
     assert "doithoai train" in str(info.value)
-    assert "lĩnh vực" in info.value.message_vi
+    assert "lĩnh vực" in info.value.message
 
 
 def test_corrupt_artifact(tmp_path: Path) -> None:

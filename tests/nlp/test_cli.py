@@ -71,6 +71,51 @@ def test_duplicates_contract() -> None:
     assert out[5]["group"] == 6  # a plain line gets its line number as id
 
 
+def test_similar_contract() -> None:
+    rows = [
+        {"id": "q1", "text": "Đường vào ấp 3 bị hư nặng"},
+        {"id": "q2", "text": "Mất điện ở xóm 4"},
+        {"id": "q3", "text": "duong vao ap 3 bi hu nang qua"},
+        {"id": 4, "text": "cup dien o xom 4 hoai"},
+        {"id": 5, "text": "😀😀"},
+    ]
+    stdin = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
+    result = runner.invoke(make_app(), ["similar", "--top", "2"], input=stdin)
+    assert result.exit_code == 0, result.output
+    out = lines(result.stdout)
+    assert [o["id"] for o in out] == ["q1", "q2", "q3", 4, 5]
+    assert out[0]["similar"][0]["id"] == "q3" and out[3]["similar"][0]["id"] == "q2"
+    assert all(len(o["similar"]) <= 2 for o in out) and out[4]["similar"] == []  # type: ignore[arg-type]
+    assert all(0.0 <= s["score"] <= 1.0 for o in out for s in o["similar"])  # type: ignore[attr-defined]
+
+
+BAD_LINES = [
+    '{"id": ' + "1" * 5000 + ', "text": "x"}',
+    '{"id": 1, "text": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    '{"id": "\\ud800", "text": "x"}',
+    '{"id": NaN, "text": "x"}',
+    '{"id": Infinity, "text": "x"}',
+    '{"id": 1e999, "text": "x"}',
+    '{"id": [1], "text": "x"}',
+]
+
+
+def test_bad_lines_get_a_specific_error_and_the_rest_is_processed(model_path: Path, classifier: Classifier) -> None:
+    good = json.dumps({"id": "ok", "text": "mất điện ở ấp \ud800 3"})
+    stdin = ("\n".join([*BAD_LINES, good]) + "\n").encode("utf-8") + b"\xff\xfe\n" + good.encode("utf-8")
+    for args in (["classify", "--model", str(model_path)], ["duplicates"], ["similar"]):
+        result = runner.invoke(make_app(), args, input=stdin)
+        assert result.exit_code == 0, result.output
+        assert "Traceback" not in result.output
+        out = lines(result.stdout)
+        assert len(out) == len(BAD_LINES) + 3
+        errors = [o for o in out if "error" in o]
+        assert len(errors) == len(BAD_LINES) + 1
+        assert len({str(o["error"]) for o in errors}) >= 5  # specific, not one generic message
+        assert [o["line"] for o in errors] == [*range(1, len(BAD_LINES) + 1), len(BAD_LINES) + 2]
+        assert out[len(BAD_LINES)]["id"] == "ok" and out[-1]["id"] == "ok"
+
+
 def test_train_and_eval(tmp_path: Path, model_path: Path, classifier: Classifier) -> None:
     app = make_app(corrections=[("cột điện nghiêng sắp đổ", "dien")])
     corpus = tmp_path / "corpus"
@@ -86,8 +131,12 @@ def test_train_and_eval(tmp_path: Path, model_path: Path, classifier: Classifier
     result = runner.invoke(app, ["eval", "--model", str(model_path), "--out", str(out_dir), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["model"]["overall"]["macro_f1"] > 0.8
-    assert (out_dir / "confusion_overall.png").stat().st_size > 1000
+    overall = report["model"]["overall"]
+    assert overall["macro_f1"] > 0.8 and overall["macro_f1_ci"][0] <= overall["macro_f1"] <= overall["macro_f1_ci"][1]
+    assert report["model"]["intake"]["n"] > 0 and report["splits"]["test"] == report["test"]
+    assert 0.0 < report["realistic_prior"]["auto_share"] <= 1.0 and report["balanced"]["macro_f1"] > 0.8
+    assert report["duplicates"]["similar"]["top3"] > 0.9
+    assert (out_dir / "confusion_test.png").stat().st_size > 1000
 
 
 def test_mismatch_is_a_message_not_a_traceback(model_path: Path, tmp_path: Path, classifier: Classifier) -> None:

@@ -18,7 +18,8 @@ def test_default_taxonomy() -> None:
     fields = load_fields()
     assert [f.code for f in fields] == DEFAULT_CODES
     assert all(f.label and f.description for f in fields)
-    assert fields[0] == Field("dat_dai", "Đất đai", fields[0].description)
+    assert fields[0] == Field("dat_dai", "Đất đai", fields[0].description, fields[0].keywords)
+    assert "sổ đỏ" in fields[0].keywords and all(f.keywords for f in fields)
 
 
 def test_hash_depends_on_codes_only(fields: list[Field]) -> None:
@@ -42,7 +43,7 @@ def test_invalid_taxonomy(tmp_path: Path, content: str) -> None:
     path.write_text(content, encoding="utf-8")
     with pytest.raises(FieldsError) as info:
         load_fields(path)
-    assert info.value.message_vi
+    assert info.value.message
 
 
 def test_missing_file(tmp_path: Path) -> None:

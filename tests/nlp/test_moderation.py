@@ -48,3 +48,15 @@ def test_not_flagged(text: str) -> None:
 def test_strange_input_never_raises(text: str) -> None:
     result = check(text)
     assert result is None or isinstance(result, str)
+
+
+def test_a_failing_check_holds_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nlp.moderation as moderation
+
+    def broken() -> None:
+        raise RuntimeError("word list unreadable")
+
+    monkeypatch.setattr(moderation, "_patterns", broken)
+    found = flag("Đường vào ấp 3 bị hư nặng, khi nào sửa?")
+    assert found is not None and found.code == "unchecked"
+    assert check("Đường vào ấp 3 bị hư nặng") == REASONS["unchecked"]

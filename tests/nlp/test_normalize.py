@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.normalize import has_diacritics, normalize, strip_diacritics
+from nlp.text import has_diacritics, normalize, strip_diacritics
 
 
 def test_nfc_and_tone_marks() -> None:
@@ -45,3 +45,11 @@ def test_has_diacritics() -> None:
     assert has_diacritics("ấp")
     assert not has_diacritics("duong vao ap 3 bi hu")
     assert not has_diacritics("")
+
+
+def test_tone_mark_table_is_a_data_file() -> None:
+    from nlp import text
+
+    table = (text.Path(text.__file__).parent / "data" / "tone_marks.tsv").read_text(encoding="utf-8")
+    assert "hoà\thòa" in table and len(table.splitlines()) > 1000
+    assert normalize("hoà bình, thuý") == "hòa bình, thúy"

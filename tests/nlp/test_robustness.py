@@ -1,16 +1,17 @@
-"""Hostile and odd input: never a crash, never a slow regular expression."""
+"""Hostile and odd input: never a crash; text that says nothing is `khac` with low confidence and
+has no similar questions. (Speed is measured in bench/bench_nlp.py, not asserted here.)"""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
 from nlp.classify import Classifier
-from nlp.duplicates import find_similar, group, signature
+from nlp.grouping import group
 from nlp.moderation import check
-from nlp.normalize import normalize, strip_diacritics
 from nlp.privacy import mask_text, valid_vn_phone
+from nlp.signature import signature
+from nlp.similar import find_similar, similar_all
+from nlp.text import normalize, strip_diacritics
 
 HOSTILE = [
     "",
@@ -28,16 +29,26 @@ HOSTILE = [
     "\x00\x1b[31m\u202e\u200b",
     "Привет 你好 مرحبا xin chào",
     "<script>alert('x')</script><p>mất điện</p>",
+    "a\ud800b\udfff mất điện",
+    "mất điện " * 1500,
 ]
+
+SAYS_NOTHING = ["", "😀😀😀", "<br/><p></p>", "\ud800\udc00", "!!!???", "Привет 你好 مرحبا"]
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
 def test_text_functions_are_safe_and_fast(text: str, classifier: Classifier) -> None:
     for fn in (normalize, strip_diacritics, check, mask_text, signature, valid_vn_phone):
-        started = time.perf_counter()
         fn(text)  # type: ignore[operator]
-        assert time.perf_counter() - started < 1.0, fn
+    assert not any("\ud800" <= ch <= "\udfff" for ch in normalize(text))
     pred = classifier.predict(text)
     assert 0.0 <= pred.confidence <= 1.0
-    assert find_similar(text, [(1, text), (2, "mất điện")]) is not None
+    assert isinstance(find_similar(text, [(1, text), (2, "mất điện")]), list)
     assert len(group([(1, text), (2, text)])) == 2
+
+
+@pytest.mark.parametrize("text", SAYS_NOTHING, ids=range(len(SAYS_NOTHING)))
+def test_text_that_says_nothing(text: str, classifier: Classifier) -> None:
+    pred = classifier.predict(text)
+    assert pred.field == "khac" and pred.confidence < 0.2 and pred.needs_review
+    assert similar_all([(1, text), (2, "mất điện ở ấp 3"), (3, text)])[0] == []

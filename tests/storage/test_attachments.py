@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from harness.factories import make_citizen, make_world
 from storage.actions import attachments, meetings
 from storage.actions.attachments import Upload
 from storage.errors import IntakeClosed, InvalidInput
 from storage.models import Attachment, Question
-from tests.factories import make_citizen, make_world
 
 PHOTOS = [Upload(kind="photo", file_ref=f"telegram:p{n}", mime_type="image/jpeg", size=10) for n in range(2)]
 

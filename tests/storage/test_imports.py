@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from harness.factories import make_world
 from storage import lifecycle
 from storage.actions.imports import ImportRow, import_rows
 from storage.db import session_scope
 from storage.models import Question, Reply, StatusEvent
-from tests.factories import make_world
 
 FIELDS = {"giao_thong": "Giao thông", "dien": "Điện"}
 

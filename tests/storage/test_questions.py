@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from harness.factories import ask, make_citizen, make_meeting, make_world
 from storage import lifecycle, queries
 from storage.actions import citizens, meetings, questions, replies
 from storage.clock import utcnow
 from storage.errors import ForbiddenMove, IntakeClosed, InvalidInput, NotFound, StaleVersion
 from storage.models import Outbox, Question, StatusEvent
 from storage.reach import Reach
-from tests.factories import ask, make_citizen, make_meeting, make_world
 
 
 def events(session: Session, q: Question) -> list[tuple[str, str | None, str | None]]:

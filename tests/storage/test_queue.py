@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from harness.factories import ask, make_meeting, make_world
 from storage import queue
 from storage.actions import questions
 from storage.actions.outbox import enqueue
@@ -15,7 +16,6 @@ from storage.db import make_engine, make_sessionmaker, session_scope
 from storage.models import Outbox
 from storage.queries import queue as unit_queue
 from storage.reach import Reach
-from tests.factories import ask, make_meeting, make_world
 
 
 def test_queue_order_meeting_date_then_askers_then_age(session: Session) -> None:

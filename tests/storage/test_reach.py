@@ -3,11 +3,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+from harness.factories import ask, make_world
 from storage import queries
 from storage.actions import questions
 from storage.errors import NotFound, OutOfReach
 from storage.reach import Reach, require_question, require_unit
-from tests.factories import ask, make_world
 
 
 def test_organiser_sees_own_unit_and_below_only(session: Session) -> None:

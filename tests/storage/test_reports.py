@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from harness.factories import ask, make_meeting, make_world
 from storage import lifecycle, reports
 from storage.actions import meetings, questions
 from storage.models import Question
-from tests.factories import ask, make_meeting, make_world
 
 
 def _set(session: Session, q: Question, status: str) -> None:

@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from harness.factories import make_world
 from storage import lookup
 from storage.actions import meetings, units
 from storage.clock import utcnow
 from storage.errors import ForbiddenMove, InvalidInput, NotFound
-from tests.factories import make_world
 
 
 def test_unit_tree_of_any_depth(session: Session) -> None:

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from harness.factories import World, make_world
 from storage.actions import users
 from storage.db import make_engine, make_sessionmaker
-from tests.factories import World, make_world
 from tests.web.helpers import PASSWORD, ConsoleContext, console_settings, login
 from web.app import create_app
 

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from doithoai.config import Settings
+from harness.factories import make_citizen
 from storage.actions import questions
 from storage.analysis import Analysis, PlainAnalyzer, fold
 from storage.db import session_scope
 from storage.models import Citizen, Meeting, Question
-from tests.factories import make_citizen
 
 PASSWORD = "mat-khau-thu-nghiem-1"
 KEYWORDS = {"duong": "giao_thong", "cau": "giao_thong", "dien": "dien", "nuoc": "nuoc_sach", "dat": "dat_dai",
@@ -63,30 +59,6 @@ class ConsoleContext:
     def transaction(self) -> Iterator[Session]:
         with session_scope(self.sessions) as session:
             yield session
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def live_server(app: Any, port: int | None = None) -> Iterator[str]:
-    """The app served by uvicorn on 127.0.0.1 in a thread; yields its base URL."""
-    port = port or free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started and time.monotonic() < deadline and thread.is_alive():
-        time.sleep(0.05)
-    assert srv.started, "the server did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
 
 
 def console_settings(tmp: Path, **overrides: Any) -> Settings:

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from sqlalchemy import select
 
 from doithoai.demo import load_demo
@@ -17,7 +21,7 @@ from storage.actions import users
 from storage.db import make_engine, make_sessionmaker
 from storage.lookup import get_unit_by_code
 from storage.models import Outbox, Question, StatusEvent
-from tests.web.helpers import PASSWORD, ConsoleContext, console_settings, free_port, live_server
+from tests.web.helpers import PASSWORD, ConsoleContext, console_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -32,18 +36,33 @@ QUESTIONS = ["Đèn điện đường ấp 3 xã Hòa An hư hết, ban đêm r�
 ANSWER = "Phòng Kinh tế huyện đã khảo sát; tuyến đèn ấp 3 sẽ được thay mới trước ngày 20/12/2026."
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture
 def server(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, ConsoleContext]]:
     engine = make_engine(sqlite_url)
-    port = free_port()
+    port = _free_port()
     ctx = ConsoleContext(sessions=make_sessionmaker(engine),
                          settings=console_settings(tmp_path, public_url=f"http://127.0.0.1:{port}"))
     with ctx.transaction() as s:
         load_demo(s, ctx.analyzer)
         users.create_user(s, username="huyen.ph", role="organiser", password=PASSWORD,
                           unit_id=get_unit_by_code(s, "HG-PH").id, full_name="Tổ giúp việc Huyện ủy Phụng Hiệp")
-    with live_server(console_app(ctx), port) as base:
-        yield base, ctx
+    config = uvicorn.Config(console_app(ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "the console did not start"
+    yield f"http://127.0.0.1:{port}", ctx
+    srv.should_exit = True
+    thread.join(timeout=10)
     engine.dispose()
 
 

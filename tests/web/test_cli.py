@@ -21,10 +21,10 @@ def env(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str
 
 
 def test_user_and_api_key_commands(env: str) -> None:
-    from doithoai.context import AppContext
-    from tests.factories import make_world
+    from doithoai.context import Services
+    from harness.factories import make_world
 
-    ctx = AppContext()
+    ctx = Services()
     with ctx.transaction() as s:
         make_world(s)
     runner = CliRunner()
@@ -48,11 +48,11 @@ def test_user_and_api_key_commands(env: str) -> None:
 
 
 def test_demo_users_once(env: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from doithoai.context import AppContext
+    from doithoai.context import Services
     from doithoai.demo import load_demo
     from doithoai.web_commands import demo_users
 
-    ctx = AppContext()
+    ctx = Services()
     with ctx.transaction() as s:
         load_demo(s)
     demo_users(ctx)
@@ -67,11 +67,11 @@ def test_demo_users_once(env: str, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_user_password_resets_and_logs_in(env: str) -> None:
-    from doithoai.context import AppContext
+    from doithoai.context import Services
+    from harness.factories import make_world
     from storage.actions import users
-    from tests.factories import make_world
 
-    ctx = AppContext()
+    ctx = Services()
     with ctx.transaction() as s:
         make_world(s)
     runner = CliRunner()

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from harness.factories import make_world
 from storage import lifecycle, queries, reports
 from storage.actions import questions, replies
 from storage.queries import QueueFilter
 from storage.reach import Reach
 from storage.vnformat import LOCAL_TZ
-from tests.factories import make_world
 from tests.web.helpers import ask
 
 

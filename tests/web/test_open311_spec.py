@@ -10,11 +10,11 @@ import pytest
 import requests
 from georeport import GeoReport
 
+from harness.factories import make_meeting
+from harness.servers import serve_app
 from storage.actions import api_keys
 from storage.models import Attachment, Question
-from tests.factories import make_meeting
 from tests.web.conftest import Console
-from tests.web.helpers import live_server
 
 
 def _key(console: Console, unit_id: int | None, name: str) -> str:
@@ -90,7 +90,7 @@ def test_meeting_required_when_the_unit_has_several(console: Console) -> None:
 def live(console: Console) -> Iterator[str]:
     from web.app import create_app
 
-    with live_server(create_app(console.ctx)) as base:
+    with serve_app(create_app(console.ctx)) as base:
         yield base + "/open311/v2"
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from harness.factories import make_citizen
 from storage.actions import outbox
 from storage.db import make_engine, make_sessionmaker
-from tests.factories import make_citizen
 from tests.web.conftest import Console
 from tests.web.helpers import ConsoleContext, ask, console_settings
 from web.app import create_app

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from harness.factories import make_citizen
 from storage import lifecycle, queue
 from storage.actions import citizens, questions
 from storage.models import Outbox, Question, Reply, StatusEvent
-from tests.factories import make_citizen
 from tests.web.conftest import Console
 from tests.web.helpers import ask, post
 

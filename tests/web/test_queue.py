@@ -6,10 +6,10 @@ import re
 
 from sqlalchemy import select
 
+from harness.factories import make_citizen
 from storage import lifecycle
 from storage.actions import questions
 from storage.models import Question, StatusEvent
-from tests.factories import make_citizen
 from tests.web.conftest import Console
 from tests.web.helpers import ask, post
 

@@ -15,10 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from doithoai.runtime import console_app
+from harness.servers import serve_app
 from storage.actions import logins, users
 from storage.models import ConsoleSession, LoginThrottle, User
 from tests.web.conftest import Console
-from tests.web.helpers import PASSWORD, csrf, live_server, login, post
+from tests.web.helpers import PASSWORD, csrf, login, post
 from web.app import create_app
 from web.middleware import BodyLimit
 
@@ -131,7 +132,7 @@ def _chunked_post(base: str, path: str, total: int, chunk: int = 64 * 1024) -> t
 
 def test_chunked_oversized_post_is_refused_while_it_streams(console: Console) -> None:
     app = console_app(console.ctx)  # type: ignore[arg-type]
-    with live_server(app) as base:
+    with serve_app(app) as base:
         status, sent = _chunked_post(base, "/chat/api/send", 300 * 1024 * 1024)
     assert status == 413
     # The attachment limit is 10 MB here; the server stopped reading soon after it.

@@ -26,6 +26,7 @@ from storage.errors import DomainError
 from storage.models import Attachment, Question, Unit
 from storage.reach import Reach
 from web.deps import db, get_ctx, logged_in_user, principal_from
+from web.errors import WebError
 from web.open311_format import FORMATS, error, respond
 from web.render import fields_of
 
@@ -35,11 +36,11 @@ DEFAULT_DAYS = 90
 JURISDICTION = Query(None, alias="jurisdiction_id", description="Accepted; this server has one jurisdiction.")
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
+class ApiError(WebError):
+    """An Open311 protocol error, answered in the format the client asked for."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message, status=status)
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def services(request: Request, fmt: str, _jurisdiction: str | None = JURISDICTIO
     try:
         fmt = _format(fmt)
     except ApiError as exc:
-        return error("json", exc.status, exc.description)
+        return error("json", exc.status, exc.message)
     # metadata is true: every service has the meeting attribute in its definition.
     payload = [{"service_code": f.code, "service_name": f.label, "description": f.description, "metadata": True,
                 "type": "realtime", "keywords": "", "group": "Lĩnh vực"} for f in fields_of(request)]
@@ -145,7 +146,7 @@ def service_definition(request: Request, service_code: str, fmt: str, _jurisdict
             reach, home = Reach.admin(actor="public"), None
         choice = actions.meeting_choice(session, reach, home)
     except ApiError as exc:
-        return error(fmt, exc.status, exc.description)
+        return error(fmt, exc.status, exc.message)
     return respond(fmt, {"service_code": service_code, "attributes": [_meeting_attribute(choice)]},
                    "service_definition", None)
 
@@ -169,7 +170,7 @@ def list_requests(
                                         status=statuses.pop() if len(statuses) == 1 else None,
                                         start=start, end=end, tickets=tickets, limit=1000)
     except ApiError as exc:
-        return error(fmt, exc.status, exc.description)
+        return error(fmt, exc.status, exc.message)
     labels = {f.code: f.label for f in fields_of(request)}
     return respond(fmt, [_as_request(session, q, labels) for q in rows], "service_requests", "request")
 
@@ -184,7 +185,7 @@ def get_request(request: Request, request_id: str, fmt: str, api_key: str | None
         if not rows:
             raise ApiError(404, f"Không tìm thấy yêu cầu «{request_id}».")
     except ApiError as exc:
-        return error(fmt, exc.status, exc.description)
+        return error(fmt, exc.status, exc.message)
     labels = {f.code: f.label for f in fields_of(request)}
     return respond(fmt, [_as_request(session, rows[0], labels)], "service_requests", "request")
 
@@ -214,7 +215,7 @@ def post_request(
                                                media_url=media)
             ticket, field, confidence = q.ticket, q.field, q.confidence
     except ApiError as exc:
-        return error(fmt, exc.status, exc.description)
+        return error(fmt, exc.status, exc.message)
     except DomainError as exc:
         return error(fmt, 400 if exc.http_status in (404, 422) else exc.http_status, exc.message)
     return respond(fmt, [_created(ticket, field, confidence, bool(service_code), labels)], "service_requests",

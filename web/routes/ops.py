@@ -15,7 +15,7 @@ from prometheus_client.registry import Collector
 
 from storage import health
 from telemetry.metrics import REGISTRY
-from web.deps import Context, get_ctx
+from web.deps import ConsoleHost, get_ctx
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,7 +64,7 @@ def allowed(address: str | None, networks: list[str]) -> bool:
 class DatabaseFigures(Collector):
     """Figures read from the database at scrape time, the same for every process."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: ConsoleHost) -> None:
         self.ctx = ctx
 
     def collect(self) -> Any:

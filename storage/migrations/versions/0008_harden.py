@@ -1,15 +1,15 @@
 """hardening: login attempts counted in the database, revocable console sessions, Open311 locations
 
-Revision ID: 0006_harden
-Revises: 0005_drop_question_claims
+Revision ID: 0008_harden
+Revises: 0007_ratings_webchat
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_harden'
-down_revision = '0005_drop_question_claims'
+revision = '0008_harden'
+down_revision = '0007_ratings_webchat'
 branch_labels = None
 depends_on = None
 

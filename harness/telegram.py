@@ -14,8 +14,9 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,9 @@ from urllib.parse import parse_qs
 import httpx
 from fastapi import FastAPI, Request, Response
 
-from tests.bot.servers import free_port, serve_app
+from harness.servers import free_port, serve_app
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / "tests" / ".tools"
 PACKAGE = TOOLS / "node_modules" / "telegram-test-api"
 TOKEN = "123456:TEST-token-doithoai"
@@ -66,9 +67,19 @@ def emulator() -> Iterator[str]:
 
 
 Hook = Callable[[str, dict[str, Any]], "tuple[int, dict[str, Any]] | None"]
+# Waits end on events (the message arrived, the bot polls, a process died); this limit only ends a
+# run that hangs, so a busy machine makes the tests slower, never red.
+SAFETY_SECONDS = 600.0
 
 
-def proxy_app(upstream: str, hook: Hook | None = None) -> FastAPI:
+class Watch:
+    """What the proxy saw: `polling` is set when a bot asks for updates, i.e. it is up and listening."""
+
+    def __init__(self) -> None:
+        self.polling = threading.Event()
+
+
+def proxy_app(upstream: str, hook: Hook | None = None, watch: Watch | None = None) -> FastAPI:
     """The bot's Bot API address; `hook(method, params)` sees each bot call and may answer it instead."""
     app = FastAPI()
     buffers: dict[str, list[dict[str, Any]]] = {}
@@ -101,6 +112,8 @@ def proxy_app(upstream: str, hook: Hook | None = None) -> FastAPI:
             if isinstance(result, dict) and isinstance(result.get("date"), int) and result["date"] > 10**11:
                 result["date"] //= 1000  # the emulator answers in milliseconds, Telegram in seconds
             return Response(json.dumps(data), media_type="application/json")
+        if watch is not None:
+            watch.polling.set()
         params = _params(body, ctype)
         buffer = buffers.setdefault(token, [])
         offset = int(params.get("offset") or 0)
@@ -136,11 +149,14 @@ _message_ids = itertools.count(10_000)
 class TgCitizen:
     """A Telegram user talking to the bot through the emulator's client API."""
 
-    def __init__(self, emu: str, user_id: int, http: httpx.Client | None = None) -> None:
+    def __init__(self, emu: str, user_id: int, http: httpx.Client | None = None,
+                 processes: Sequence[subprocess.Popen[bytes]] = ()) -> None:
         self.emu = emu
         self.user_id = user_id
         self.http = http or httpx.Client(timeout=10)
         self.received: list[dict[str, Any]] = []
+        # The bot processes answering this citizen: when one dies, waiting for a reply stops at once.
+        self.processes = processes
 
     def _common(self) -> dict[str, Any]:
         who = {"id": self.user_id, "is_bot": False, "first_name": f"Dân {self.user_id}"}
@@ -173,15 +189,32 @@ class TgCitizen:
         self.received.extend(new)
         return new
 
-    def wait_for(self, needle: str, timeout: float = 20) -> str:
+    def wait_for(self, needle: str, timeout: float = SAFETY_SECONDS) -> str:
+        """The first message containing `needle`, as soon as it arrives, however busy the machine."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.fetch()
             for msg in self.received:
                 if needle in str(msg.get("text", "")):
                     return str(msg["text"])
+            check_alive(self.processes)
             time.sleep(0.05)
         raise AssertionError(f"no message with {needle!r}; got {[m.get('text') for m in self.received][-5:]}")
+
+
+def check_alive(processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    for proc in processes:
+        if proc.poll() is not None:
+            raise AssertionError(f"{' '.join(map(str, proc.args))} exited with {proc.returncode}")
+
+
+def wait_polling(watch: Watch, processes: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Until a bot asks the proxy for updates (it started and is listening), or one of `processes` dies."""
+    deadline = time.monotonic() + SAFETY_SECONDS
+    while not watch.polling.wait(timeout=0.1):
+        check_alive(processes)
+        if time.monotonic() > deadline:
+            raise AssertionError("the bot never asked for updates")
 
 
 def bot_env(db_url: str, base_url: str, model_path: Path, **extra: str) -> dict[str, str]:
@@ -207,4 +240,5 @@ def tail(log: Path, lines: int = 30) -> str:
     return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
-__all__ = ["TOKEN", "TgCitizen", "bot_env", "emulator", "install", "proxy_app", "serve_app", "start_bot", "tail"]
+__all__ = ["SAFETY_SECONDS", "TOKEN", "TgCitizen", "Watch", "bot_env", "check_alive", "emulator", "install",
+           "proxy_app", "serve_app", "start_bot", "tail", "wait_polling"]

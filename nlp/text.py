@@ -1,4 +1,4 @@
-"""Text normalisation for Vietnamese citizen questions.
+"""Text forms of a Vietnamese citizen question: normalised, diacritic-free, word tokens.
 
 `normalize` is what the classifier and the duplicate finder see; the stored original is never
 changed. `strip_diacritics` gives the form many citizens type ("duong vao ap 3 bi hu").
@@ -10,7 +10,6 @@ import html
 import logging
 import re
 import unicodedata
-from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,9 +28,9 @@ MAX_CHARS = 10_000
 """Longer input is cut to this many characters before normalising."""
 
 _TAG_RE = re.compile(r"<[^<>]{0,500}>")
-# Control characters, zero-width and bidi marks, BOM, variation selectors.
+# Control characters, zero-width and bidi marks, BOM, variation selectors, lone surrogates.
 _INVISIBLE_RE = re.compile(
-    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e"
+    "[\ud800-\udfff\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e"
     "\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff9-\ufffb]"
 )
 _REPEAT_LETTER_RE = re.compile(r"([^\W\d_])\1{2,}")
@@ -41,30 +40,31 @@ _SPACE_RE = re.compile(r"\s+")
 _COMBINING_RE = re.compile("[\u0300-\u036f]")
 
 
-def _load_tone_map() -> tuple[Mapping[str, str], Mapping[str, str]]:
-    """underthesea's old/new tone-mark placement rules, used token by token.
+def _data_path(name: str) -> Path:
+    return Path(__file__).resolve().parent / "data" / name
 
-    underthesea's own `text_normalize` also re-tokenises the text (spaces around punctuation),
-    which we do not want in a text organisers may read, so only its maps are used here.
-    """
-    try:
-        from underthesea.pipeline.text_normalize.text_normalizer import character_map, token_map
 
-        return dict(character_map), dict(token_map)
-    except Exception:  # noqa: BLE001 - private module of a dependency; degrade with a log line
-        _log.warning("underthesea tone-mark table unavailable; using a minimal map", exc_info=True)
-        return {"ð": "đ", "Ð": "Đ"}, {}
+def _load_tone_map() -> tuple[dict[str, str], dict[str, str]]:
+    """The tone-mark placement table of `nlp/data/tone_marks.tsv`: (single characters, words)."""
+    chars: dict[str, str] = {}
+    words: dict[str, str] = {}
+    for raw in _data_path("tone_marks.tsv").read_text(encoding="utf-8").splitlines():
+        if not raw or raw.startswith("#") or "\t" not in raw:
+            continue
+        written, _, standard = raw.partition("\t")
+        (chars if len(written) == 1 else words)[written] = standard
+    return chars, words
 
 
 _CHAR_MAP, _TOKEN_MAP = _load_tone_map()
-_CHAR_TABLE = str.maketrans(dict(_CHAR_MAP)) if all(len(k) == 1 for k in _CHAR_MAP) else {}
+_CHAR_TABLE = str.maketrans(_CHAR_MAP)
 
 
 @lru_cache(maxsize=1)
 def load_shorthand() -> dict[str, str]:
     """Chat shorthand from `nlp/data/shorthand.tsv` (lower-case key -> expansion)."""
     table: dict[str, str] = {}
-    text = (Path(__file__).resolve().parent / "data" / "shorthand.tsv").read_text(encoding="utf-8")
+    text = _data_path("shorthand.tsv").read_text(encoding="utf-8")
     for raw in text.splitlines():
         line = raw.strip()
         if not line or line.startswith("#") or "\t" not in raw:
@@ -95,12 +95,9 @@ def normalize(text: str) -> str:
     new placement, chat shorthand expanded, whitespace collapsed. Never raises."""
     try:
         return _normalize(text)
-    except Exception:  # noqa: BLE001 - bad input must not crash intake; logged for the operator
-        _log.warning("normalisation failed; using the text as it is", exc_info=True)
-        try:
-            return _SPACE_RE.sub(" ", str(text)[:MAX_CHARS]).strip()
-        except Exception:  # noqa: BLE001 - last resort: an unprintable object becomes empty text
-            return ""
+    except Exception:  # noqa: BLE001 - bad input must not crash intake; the operator sees the log line
+        _log.warning("normalisation failed; the text is treated as empty", exc_info=True)
+        return ""
 
 
 def _normalize(text: str) -> str:
@@ -116,8 +113,7 @@ def _normalize(text: str) -> str:
     text = _INVISIBLE_RE.sub("", text)
     # Removing a zero-width character may leave a base letter and a combining mark adjacent.
     text = unicodedata.normalize("NFC", text)
-    if _CHAR_TABLE:
-        text = text.translate(_CHAR_TABLE)
+    text = text.translate(_CHAR_TABLE)
     text = _REPEAT_LETTER_RE.sub(r"\1", text)
     text = _REPEAT_PUNCT_RE.sub(r"\1", text)
     text = _WORD_RE.sub(_fix_word, text)

@@ -1,0 +1,38 @@
+"""Zalo, two ways: the Zalo Bot Platform's Bot API (`bot_*`) and an Official Account's Open API (`oa_*`)."""
+
+from bot.channels.zalo.bot_api import MAX_TEXT, ZaloClient, ZaloError
+from bot.channels.zalo.bot_channel import (
+    SECRET_HEADER,
+    WEBHOOK_PATH,
+    ZaloSender,
+    answer,
+    chunks,
+    config_problems,
+    poll,
+    render,
+    send_outgoing,
+    start_polling,
+    start_webhook,
+    webhook_router,
+)
+from bot.channels.zalo.updates import CHANNEL, incoming_from_update
+
+__all__ = [
+    "CHANNEL",
+    "MAX_TEXT",
+    "SECRET_HEADER",
+    "WEBHOOK_PATH",
+    "ZaloClient",
+    "ZaloError",
+    "ZaloSender",
+    "answer",
+    "chunks",
+    "config_problems",
+    "incoming_from_update",
+    "poll",
+    "render",
+    "send_outgoing",
+    "start_polling",
+    "start_webhook",
+    "webhook_router",
+]

@@ -1,0 +1,210 @@
+"""A trained field classifier: an ensemble of a calibrated linear SVM over word and character
+features and the fields' keyword prior, with the auto-accept threshold chosen on the dev split.
+Saved and loaded as one joblib artifact."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from pathlib import Path
+from typing import Any, Protocol
+
+import joblib
+import numpy as np
+import scipy.sparse
+import sklearn
+from sklearn.pipeline import FeatureUnion
+
+from nlp.errors import ModelError
+from nlp.fields import FALLBACK_CODE
+from nlp.keywords import KeywordPrior
+from nlp.text import normalize, strip_diacritics, tokens
+
+__all__ = [
+    "ARTIFACT_FORMAT",
+    "DEFAULT_AUTO_ACCEPT",
+    "UNJUDGED_CONFIDENCE",
+    "Classifier",
+    "ModelOutdated",
+    "Prediction",
+    "ProbabilisticModel",
+]
+
+_log = logging.getLogger("doithoai.nlp.model")
+
+ARTIFACT_FORMAT = 2
+DEFAULT_AUTO_ACCEPT = 0.6
+"""Auto-accept threshold of a model trained without a dev split to choose it on."""
+UNJUDGED_CONFIDENCE = 0.05
+"""Confidence reported with `khac` for text the model cannot judge (no known word)."""
+
+
+class ProbabilisticModel(Protocol):
+    classes_: Any
+
+    def predict_proba(self, X: Any) -> Any: ...
+
+
+class ModelOutdated(ModelError):
+    """The saved artifact was written by another version of this package."""
+
+    code = "model_outdated"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    field: str
+    confidence: float
+    alternatives: list[tuple[str, float]] = dataclass_field(default_factory=list)
+    """Top-3 (code, probability), the first being `field`."""
+    needs_review: bool = True
+    """Below the auto-accept threshold, or `khac`: an organiser must confirm the field."""
+
+
+class Classifier:
+    """Features + calibrated SVM, blended with the keyword prior (`keyword_weight`) when the
+    message names a field's keywords."""
+
+    def __init__(
+        self,
+        features: FeatureUnion,
+        model: ProbabilisticModel,
+        prior: KeywordPrior,
+        known_words: frozenset[str],
+        taxonomy_hash: str,
+        data_hash: str,
+        *,
+        keyword_weight: float = 0.3,
+        auto_accept: float = DEFAULT_AUTO_ACCEPT,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.features = features
+        self.model = model
+        self.prior = prior
+        self.classes: list[str] = [str(c) for c in model.classes_]
+        self.known_words = known_words
+        self.taxonomy_hash = taxonomy_hash
+        self.data_hash = data_hash
+        self.keyword_weight = keyword_weight
+        self.auto_accept = auto_accept
+        self.meta: dict[str, Any] = dict(meta or {})
+
+    def predict(self, text: str) -> Prediction:
+        return self.predict_many([text])[0]
+
+    def predict_many(self, texts: Iterable[str], auto_accept: float | None = None) -> list[Prediction]:
+        return self.predict_normalized([normalize(t) for t in texts], auto_accept)
+
+    def predict_normalized(self, normalised: Sequence[str], auto_accept: float | None = None) -> list[Prediction]:
+        """Like `predict_many` for texts that already went through `normalize`; `auto_accept`
+        overrides the threshold chosen on dev."""
+        threshold = self.auto_accept if auto_accept is None else auto_accept
+        judged = [i for i, t in enumerate(normalised) if self._can_judge(t)]
+        out: list[Prediction] = [self._unjudged() for _ in normalised]
+        if not judged:
+            return out
+        proba = self.proba([normalised[i] for i in judged])
+        top = np.argsort(-proba, axis=1)[:, :3]
+        for row, i in enumerate(judged):
+            alternatives = [(self.classes[j], round(float(proba[row, j]), 4)) for j in top[row]]
+            code, confidence = alternatives[0]
+            out[i] = Prediction(
+                field=code,
+                confidence=confidence,
+                alternatives=alternatives,
+                needs_review=code == FALLBACK_CODE or confidence < threshold,
+            )
+        return out
+
+    def model_proba(self, normalised: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """The SVM's calibrated probabilities alone (columns in `classes` order)."""
+        texts = list(normalised)
+        # Input is known to be clean: skipping scikit-learn's checks halves one prediction's cost.
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            matrix = scipy.sparse.hstack([t.transform(texts) for _, t in self.features.transformer_list]).tocsr()
+            result: np.ndarray[Any, np.dtype[np.float64]] = self.model.predict_proba(matrix)
+        return result
+
+    def proba(
+        self, normalised: Sequence[str], keyword_weight: float | None = None
+    ) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """Class probabilities of the ensemble for normalised texts."""
+        weight = self.keyword_weight if keyword_weight is None else keyword_weight
+        proba = self.model_proba(normalised)
+        if weight <= 0:
+            return proba
+        prior = self.prior.scores(normalised, self.classes)
+        found = prior.sum(axis=1, keepdims=True) > 0
+        return np.where(found, (1 - weight) * proba + weight * prior, proba)
+
+    def _can_judge(self, normalised: str) -> bool:
+        return any(w in self.known_words for w in tokens(strip_diacritics(normalised)))
+
+    @staticmethod
+    def _unjudged() -> Prediction:
+        return Prediction(
+            field=FALLBACK_CODE,
+            confidence=UNJUDGED_CONFIDENCE,
+            alternatives=[(FALLBACK_CODE, UNJUDGED_CONFIDENCE)],
+            needs_review=True,
+        )
+
+    def save(self, path: Path) -> None:
+        """Write the artifact atomically (a reader never sees a half-written file)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "format": ARTIFACT_FORMAT,
+            "kind": "tfidf-word-char-svm-calibrated+keyword-prior",
+            "features": self.features,
+            "model": self.model,
+            "prior": self.prior,
+            "known_words": self.known_words,
+            "taxonomy_hash": self.taxonomy_hash,
+            "data_hash": self.data_hash,
+            "keyword_weight": self.keyword_weight,
+            "auto_accept": self.auto_accept,
+            "meta": self.meta,
+        }
+        fd, tmp = tempfile.mkstemp(prefix=".classifier-", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            joblib.dump(payload, tmp, compress=3)
+            Path(tmp).replace(path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
+    @classmethod
+    def load(cls, path: Path) -> Classifier:
+        """Raises FileNotFoundError, `ModelOutdated` (another format) or `ModelError`."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                payload = joblib.load(path)
+        except FileNotFoundError:
+            raise
+        except (AttributeError, ImportError) as exc:
+            # A class the artifact names has moved or gone: written by an older version.
+            _log.warning("classifier model %s was written by another version", path, exc_info=True)
+            raise ModelOutdated(f"Mô hình phân loại {path} thuộc phiên bản khác; hãy chạy `doithoai train`.") from exc
+        except Exception as exc:
+            _log.warning("cannot read classifier model %s", path, exc_info=True)
+            raise ModelError(f"Không đọc được mô hình phân loại {path}; hãy chạy `doithoai train`.") from exc
+        if not isinstance(payload, dict) or payload.get("format") != ARTIFACT_FORMAT:
+            raise ModelOutdated(f"Mô hình phân loại {path} thuộc phiên bản khác; hãy chạy `doithoai train`.")
+        return cls(
+            features=payload["features"],
+            model=payload["model"],
+            prior=payload["prior"],
+            known_words=frozenset(payload["known_words"]),
+            taxonomy_hash=str(payload["taxonomy_hash"]),
+            data_hash=str(payload["data_hash"]),
+            keyword_weight=float(payload["keyword_weight"]),
+            auto_accept=float(payload["auto_accept"]),
+            meta=dict(payload.get("meta") or {}),
+        )

@@ -1,0 +1,159 @@
+"""Suggested duplicates, recall first: for a question, the most similar other questions with a
+score in [0, 1].
+
+Candidates come from a cosine over weighted content words and word pairs of the diacritic-free
+text (a word's weight is its rarity in the bundled corpus, so place names and concrete problems
+count most); the best candidates are then rescored with their character 3-grams, and a score is
+cut when the two name different numbers ("ấp 3", "ấp 5") or differ in a topic word ("cúp nước",
+"cúp điện"). The weights were tuned on the paraphrase groups of `nlp/data/duplicates/dev.txt`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from nlp.signature import Signature, jaccard, lexicon, numbers_agree, signature, topics_clash
+
+__all__ = [
+    "SUGGEST_MIN",
+    "SimilarIndex",
+    "find_similar",
+    "pair_score",
+    "similar_all",
+    "word_vector",
+]
+
+WORD_SHARE = 0.5
+"""Share of the word cosine in a score; the rest is the character 3-gram Jaccard."""
+NUMBER_PENALTY = 0.5
+"""A score is multiplied by this when the two questions name different numbers."""
+TOPIC_PENALTY = 0.6
+"""A score is multiplied by this when the two questions differ in a topic word."""
+SUGGEST_MIN = 0.25
+"""Below this score a question is not proposed as a duplicate at intake."""
+_RESCORE = 30
+
+
+@lru_cache(maxsize=65536)
+def word_vector(sig: Signature) -> tuple[tuple[str, float], ...]:
+    """(term, weight) of the L2-normalised vector of content words and adjacent word pairs."""
+    lex = lexicon()
+    weights: dict[str, float] = {}
+    for word in sig.content:
+        weights[word] = lex.idf.get(word, lex.unknown)
+    for a, b in zip(sig.content, sig.content[1:], strict=False):
+        weights[f"{a} {b}"] = 0.5 * min(lex.idf.get(a, lex.unknown), lex.idf.get(b, lex.unknown))
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return tuple((t, w / norm) for t, w in weights.items())
+
+
+def pair_score(a: Signature, b: Signature, cosine: float) -> float:
+    """The score of two questions from their word cosine and their signatures."""
+    score = WORD_SHARE * cosine + (1 - WORD_SHARE) * jaccard(a.shingles, b.shingles)
+    if not numbers_agree(a, b):
+        score *= NUMBER_PENALTY
+    if topics_clash(a.words, b.words):
+        score *= TOPIC_PENALTY
+    return round(min(1.0, max(0.0, score)), 4)
+
+
+class SimilarIndex:
+    """Questions added one by one, queried for the most similar ones. The matrix is rebuilt on
+    the first query after an `add`; a query costs one sparse product over the index."""
+
+    def __init__(self) -> None:
+        self._ids: list[Hashable] = []
+        self._sigs: list[Signature] = []
+        self._vocab: dict[str, int] = {}
+        self._indices: list[int] = []
+        self._data: list[float] = []
+        self._indptr: list[int] = [0]
+        self._matrix: csr_matrix | None = None
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, id: Hashable, text: str | Signature) -> None:
+        sig = text if isinstance(text, Signature) else signature(text)
+        self._ids.append(id)
+        self._sigs.append(sig)
+        for term, weight in word_vector(sig):
+            self._indices.append(self._vocab.setdefault(term, len(self._vocab)))
+            self._data.append(weight)
+        self._indptr.append(len(self._indices))
+        self._matrix = None
+
+    def _built(self) -> csr_matrix:
+        if self._matrix is None:
+            self._matrix = csr_matrix(
+                (
+                    np.asarray(self._data, dtype=np.float32),
+                    np.asarray(self._indices, dtype=np.int32),
+                    np.asarray(self._indptr, dtype=np.int64),
+                ),
+                shape=(len(self._ids), max(1, len(self._vocab))),
+            )
+        return self._matrix
+
+    def query(
+        self, text: str | Signature, top: int = 5, min_score: float = 0.0, skip: int | None = None
+    ) -> list[tuple[Hashable, float]]:
+        """The `top` most similar questions (id, score), best first; `skip` is a position to leave
+        out (the question itself)."""
+        sig = text if isinstance(text, Signature) else signature(text)
+        if not sig.words or top <= 0 or not self._ids:
+            return []
+        cosine = self._cosines(sig)
+        if skip is not None:
+            cosine[skip] = 0.0
+        candidates = np.flatnonzero(cosine > 0)
+        if candidates.size > _RESCORE:
+            part = np.argpartition(-cosine[candidates], _RESCORE - 1)[:_RESCORE]
+            candidates = candidates[part]
+        scored = [(pair_score(sig, self._sigs[pos], float(cosine[pos])), int(pos)) for pos in candidates]
+        scored = [(s, pos) for s, pos in scored if s > 0 and s >= min_score]
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        return [(self._ids[pos], s) for s, pos in scored[:top]]
+
+    def _cosines(self, sig: Signature) -> np.ndarray[Any, np.dtype[np.float64]]:
+        cols: list[int] = []
+        vals: list[float] = []
+        for term, weight in word_vector(sig):
+            col = self._vocab.get(term)
+            if col is not None:
+                cols.append(col)
+                vals.append(weight)
+        if not cols:
+            return np.zeros(len(self._ids))
+        matrix = self._built()
+        query = np.zeros(matrix.shape[1], dtype=np.float32)
+        query[cols] = vals
+        return np.asarray(matrix @ query, dtype=np.float64)
+
+
+def find_similar(
+    text: str | Signature,
+    candidates: Sequence[tuple[Hashable, str]],
+    limit: int = 5,
+    min_score: float = SUGGEST_MIN,
+) -> list[tuple[Hashable, float]]:
+    """The candidates (id, text) most similar to `text` with a score of at least `min_score`,
+    best first: the proposed duplicates of a new question."""
+    index = SimilarIndex()
+    for cid, ctext in candidates:
+        index.add(cid, ctext)
+    return index.query(text, top=limit, min_score=min_score)
+
+
+def similar_all(items: Sequence[tuple[Hashable, str]], top: int = 5) -> list[list[tuple[Hashable, float]]]:
+    """For each item (id, text), the `top` most similar other items, best first."""
+    index = SimilarIndex()
+    for item_id, text in items:
+        index.add(item_id, text)
+    return [index.query(text, top=top, skip=pos) for pos, (_, text) in enumerate(items)]

@@ -1,0 +1,48 @@
+"""Reads for a citizen's own chat: a question of theirs by ticket, its latest answer, the transcript."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import ChatLine, Citizen, Question, Reply, ReplyQuestion
+
+
+def own_question(session: Session, citizen_id: int, ticket: str) -> Question | None:
+    """The question with this ticket when it is the citizen's own, else None (whoever else's it is)."""
+    question = session.scalars(select(Question).where(Question.ticket == ticket)).first()
+    if question is None or question.citizen_id != citizen_id:
+        return None
+    return question
+
+
+def latest_answer(session: Session, question_id: int) -> Reply | None:
+    return session.scalars(
+        select(Reply).join(ReplyQuestion, ReplyQuestion.reply_id == Reply.id)
+        .where(ReplyQuestion.question_id == question_id).order_by(Reply.created_at.desc(), Reply.id.desc())
+    ).first()
+
+
+def transcript(session: Session, citizen_id: int, limit: int = 200) -> list[ChatLine]:
+    """The last `limit` lines of the citizen's web chat, oldest first."""
+    rows = session.scalars(
+        select(ChatLine).where(ChatLine.citizen_id == citizen_id).order_by(ChatLine.id.desc()).limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
+def questions_from_origin(session: Session, origin: str, since: datetime) -> int:
+    """Questions sent since `since` by every citizen last seen at this (hashed) network address."""
+    return int(session.scalar(
+        select(func.count()).select_from(Question).join(Citizen, Citizen.id == Question.citizen_id)
+        .where(Citizen.origin == origin, Question.created_at >= since)
+    ) or 0)
+
+
+def citizen_by_channel_id(session: Session, channel: str, channel_user_id: str) -> Citizen | None:
+    return session.scalars(
+        select(Citizen).where(Citizen.channel == channel, Citizen.channel_user_id == channel_user_id)
+    ).first()
+

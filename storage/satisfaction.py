@@ -1,0 +1,63 @@
+"""What citizens said of the answers: per question, satisfied / not satisfied / re-opened.
+
+The model (written only by storage.actions.ratings):
+- `Rating`: one row per answer with a final status sent to an asking citizen; `satisfied` is None
+  until the citizen answers, then True ("Hài lòng") or False ("Chưa hài lòng", with `reason`);
+- `Question.satisfied`: the citizen's latest rating of the question (None: never rated);
+- `Question.reopen_count`: how many times the question was re-opened (by its citizen or an organiser);
+- the audit trail has a `rating` event per rating and a `reopened` event per re-opening.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from storage import lifecycle
+from storage.models import Question, Rating
+
+
+@dataclass(frozen=True)
+class RatingCounts:
+    satisfied: int = 0
+    not_satisfied: int = 0
+    reopened: int = 0
+
+    @property
+    def rated(self) -> int:
+        return self.satisfied + self.not_satisfied
+
+
+def rating_counts(session: Session, question_ids: Iterable[int]) -> dict[int, RatingCounts]:
+    """Per question: ratings "Hài lòng", ratings "Chưa hài lòng", and times re-opened."""
+    ids = list(question_ids)
+    if not ids:
+        return {}
+    out = {qid: RatingCounts() for qid in ids}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = session.execute(
+            select(Rating.question_id, func.sum(case((Rating.satisfied.is_(True), 1), else_=0)),
+                   func.sum(case((Rating.satisfied.is_(False), 1), else_=0)))
+            .where(Rating.question_id.in_(chunk)).group_by(Rating.question_id)
+        ).all()
+        for qid, yes, no in rows:
+            out[int(qid)] = RatingCounts(int(yes or 0), int(no or 0), 0)
+        for qid, count in session.execute(select(Question.id, Question.reopen_count).where(Question.id.in_(chunk))):
+            current = out[int(qid)]
+            out[int(qid)] = RatingCounts(current.satisfied, current.not_satisfied, int(count or 0))
+    return out
+
+
+def pending_rating(session: Session, citizen_id: int, exclude: int | None = None) -> Rating | None:
+    """The newest answer this citizen was asked to rate and has not, while its question still stands."""
+    stmt = (select(Rating).join(Question, Question.id == Rating.question_id)
+            .where(Rating.citizen_id == citizen_id, Rating.satisfied.is_(None),
+                   Question.status.in_(lifecycle.RATED_STATUSES))
+            .order_by(Rating.asked_at.desc(), Rating.id.desc()))
+    if exclude is not None:
+        stmt = stmt.where(Rating.question_id != exclude)
+    return session.scalars(stmt).first()
