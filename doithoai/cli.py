@@ -265,9 +265,11 @@ def import_cmd(
     except ImportFileError as exc:
         raise _fail(exc.message) from None
     errors = sorted(errors + result.errors)
-    skipped = f" ({vn_int(result.skipped)} câu đã có từ lần nhập trước)" if result.skipped else ""
-    console.print(f"Đã nhập {vn_int(result.imported)} câu hỏi{skipped}; {vn_int(len(errors))} dòng lỗi; "
-                  f"{vn_int(result.proposed_duplicates)} câu được đề xuất là trùng lặp.")
+    console.print(f"Đã nhập {vn_int(result.imported)} câu hỏi; {vn_int(len(errors))} dòng lỗi.")
+    if result.skipped:
+        console.print(f"{vn_int(result.skipped)} câu đã có từ lần nhập trước, không nhập lại.")
+    if result.proposed_duplicates:
+        console.print(f"{vn_int(result.proposed_duplicates)} câu được đề xuất là trùng lặp, chờ Tổ giúp việc xác nhận.")
     for number, message in errors:
         console.print(f"  Dòng {number}: {message}", highlight=False, soft_wrap=True)
     if errors:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from doithoai.cli import app
 from doithoai.config import get_settings
-from doithoai.errors import EXIT_DATABASE
+from doithoai.cli_errors import EXIT_DATABASE
 from storage.dberrors import DatabaseBusy, DatabaseUnreachable, SchemaMissing, translate
 from storage.migrate import upgrade
 
