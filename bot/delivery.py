@@ -1,6 +1,15 @@
-"""The outbox worker: claims due rows, sends them through their channel, retries, keeps rate limits.
+"""The outbox worker: sends outbox rows through their channel, with retries, rate limits and leases.
 
-Answers to web-chat citizens are not sent by this worker: the chat page fetches them (webchat.py).
+Every message to a citizen is an outbox row. Rows come to a worker two ways: a conversation turn
+in this process hands over the replies it just wrote (already claimed for this worker in the
+turn's transaction, so a reply leaves at once), and `run` claims due rows from the database (an
+organiser's answer, a retry after a 429, a reply left by a process that died).
+
+A chat's messages leave in order: one chat's jobs run one after another, and when one fails the
+later ones are given back to wait behind it. A worker renews its leases while rows wait, and
+checks its lease before each send, so no row is ever sent by two workers.
+
+Web-chat rows are not sent by this worker: the chat page fetches them (webchat.py).
 """
 
 from __future__ import annotations
@@ -10,21 +19,26 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from bot.context import BotHost
 from bot.errors import BotError
+from bot.limits import Limiter, RateLimiter, SharedRateLimiter
+from bot.messages import Outgoing
 from bot.retry import retrying
-from storage import queue
 from storage.actions import delivery
 from storage.db import is_postgres
+from storage.models import Outbox
 from telemetry.metrics import DELIVERIES, RATE_LIMITED
 
 log = logging.getLogger("doithoai.delivery")
+# A send may take this long (the senders' timeouts): a lease must outlast it.
+SEND_SECONDS = 35.0
 
 
 class SendError(BotError):
@@ -41,48 +55,7 @@ class Sender(Protocol):
     rate_per_second: float
     rate_per_chat: float
 
-    async def send(self, chat_id: str, text: str) -> None: ...
-
-
-class RateLimiter:
-    """Spaces sends: at most `per_second` in all and `per_chat` to one chat; FIFO within a chat.
-
-    It aims a few per cent under the limits, because network jitter bunches requests on the way.
-    """
-
-    MARGIN = 1.04
-
-    def __init__(self, per_second: float, per_chat: float) -> None:
-        self.interval = self.MARGIN / per_second if per_second > 0 else 0.0
-        self.chat_interval = self.MARGIN / per_chat if per_chat > 0 else 0.0
-        self._next = 0.0
-        self._next_chat: dict[str, float] = {}
-        self._paused_until = 0.0
-        self._lock = asyncio.Lock()
-
-    def pause(self, seconds: float) -> None:
-        """The platform said "too many requests": nothing leaves before `seconds` from now."""
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    async def acquire(self, chat_id: str) -> None:
-        now = time.monotonic()
-        chat_slot = max(now, self._next_chat.get(chat_id, 0.0))
-        self._next_chat[chat_id] = chat_slot + self.chat_interval
-        if len(self._next_chat) > 50_000:
-            self._next_chat = {k: v for k, v in self._next_chat.items() if v > now}
-        if chat_slot > now:
-            await asyncio.sleep(chat_slot - now)
-        # One departure at a time, spaced from the previous actual departure: a stalled event
-        # loop then cannot release a burst of sends that all waited for their turn.
-        async with self._lock:
-            while True:
-                wait = max(self._next, self._paused_until) - time.monotonic()
-                if wait <= 0:
-                    break
-                await asyncio.sleep(wait)
-            # Keep to the planned pace despite timer lateness, but never closer than half a step.
-            now = time.monotonic()
-            self._next = max(self._next + self.interval, now + self.interval / 2)
+    async def send(self, chat_id: str, out: Outgoing) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -90,24 +63,58 @@ class Job:
     id: int
     channel: str
     chat_id: str
-    text: str
-    key: str
+    out: Outgoing
     attempts: int
+
+    @classmethod
+    def of(cls, row: Outbox) -> Job:
+        out = Outgoing.from_dict({"text": row.text, "buttons": row.buttons or []})
+        return cls(row.id, row.channel, row.chat_id, out, row.attempts)
+
+
+_local: dict[int, DeliveryWorker] = {}
+
+
+def local_worker(ctx: BotHost) -> DeliveryWorker | None:
+    """The worker running in this process for `ctx`, to which a turn hands its replies."""
+    return _local.get(id(ctx))
 
 
 class DeliveryWorker:
-    """`consume(job)` sends one row; `run(stop)` keeps a window of sends in flight until stopped."""
+    """`consume(job)` sends one row; `run(stop)` renews leases and claims due rows until stopped."""
 
     def __init__(self, ctx: BotHost, senders: dict[str, Sender], *, window: int = 200,
-                 worker_id: str | None = None) -> None:
+                 worker_id: str | None = None, shared_limits: bool | None = None,
+                 lease: timedelta = delivery.LEASE) -> None:
         self.ctx = ctx
+        self.lease = lease
+        self.renew_every = lease.total_seconds() / 6
         self.senders = senders
         self.window = window
-        self.worker_id = worker_id or uuid.uuid4().hex[:8]
-        self.limiters = {name: RateLimiter(s.rate_per_second, s.rate_per_chat) for name, s in senders.items()}
-        self.max_attempts = ctx.settings.outbox_max_attempts
+        self.worker_id = worker_id or uuid.uuid4().hex[:12]
         self.sqlite = not is_postgres(ctx.settings.database_url)
+        shared = not self.sqlite if shared_limits is None else shared_limits
+        self.limiters: dict[str, Limiter] = {
+            name: SharedRateLimiter(ctx, name, s.rate_per_second, s.rate_per_chat) if shared
+            else RateLimiter(s.rate_per_second, s.rate_per_chat)
+            for name, s in senders.items()
+        }
+        self.max_attempts = ctx.settings.outbox_max_attempts
         self._sent: list[int] = []
+        self._held: dict[int, float] = {}  # job id -> when (time.monotonic) our lease may run out
+        self._tails: dict[tuple[str, str], asyncio.Task[bool]] = {}
+        self._inflight: set[asyncio.Task[bool]] = set()
+        self._wake = asyncio.Event()
+
+    # --- Taking jobs ---------------------------------------------------------------------------
+
+    def attach(self) -> None:
+        """Turns in this process hand their replies to this worker from now on."""
+        _local[id(self.ctx)] = self
+
+    def detach(self) -> None:
+        if _local.get(id(self.ctx)) is self:
+            del _local[id(self.ctx)]
 
     def claim(self, limit: int) -> list[Job]:
         if not self.senders:  # web-chat rows are fetched by the page, never claimed here
@@ -115,31 +122,123 @@ class DeliveryWorker:
 
         def once() -> list[Job]:
             with self.ctx.transaction() as session:
-                rows = queue.claim_outbox(session, limit=limit, channels=tuple(self.senders))
-                return [Job(r.id, r.channel, r.chat_id, r.text, r.idempotency_key, r.attempts) for r in rows]
+                rows = delivery.claim(session, self.worker_id, limit=limit, channels=tuple(self.senders),
+                                      lease=self.lease)
+                return [Job.of(r) for r in rows]
 
-        return retrying(once, sqlite=self.sqlite)
+        started = time.monotonic()
+        jobs = retrying(once, sqlite=self.sqlite)
+        self._hold([j.id for j in jobs], started)
+        return jobs
 
-    async def consume(self, job: Job) -> None:
+    def _hold(self, ids: Iterable[int], since: float) -> None:
+        until = since + self.lease.total_seconds() * 0.9
+        for i in ids:
+            self._held[i] = until
+
+    def hand(self, jobs: list[Job], *, claimed_at: float | None = None) -> list[asyncio.Task[bool]]:
+        """Send these claimed jobs now, each chat's in order (call on the event loop)."""
+        if claimed_at is not None:
+            self._hold([j.id for j in jobs], claimed_at)
+        tasks = []
+        for job in jobs:
+            key = (job.channel, job.chat_id)
+            previous = self._tails.get(key)
+            task = asyncio.create_task(self._after(previous if previous and not previous.done() else None, job))
+            self._tails[key] = task
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+            tasks.append(task)
+        if len(self._tails) > 10_000:
+            self._tails = {k: t for k, t in self._tails.items() if not t.done()}
+        return tasks
+
+    def _done(self, task: asyncio.Task[bool]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()
+
+    async def _after(self, previous: asyncio.Task[bool] | None, job: Job) -> bool:
+        if previous is not None and not await previous:
+            # An older message to this chat did not go out: this one waits behind it in the database.
+            await asyncio.to_thread(self._record, delivery.release, job.id, self.worker_id)
+            self._held.pop(job.id, None)
+            return False
+        try:
+            return await self.consume(job)
+        except Exception:
+            log.exception("outbox row %s: unexpected failure", job.id)
+            return False
+
+    # --- Sending one job -----------------------------------------------------------------------
+
+    async def consume(self, job: Job) -> bool:
+        """Send one claimed row and record the outcome; True when the platform accepted it."""
         sender = self.senders[job.channel]
         limiter = self.limiters[job.channel]
         await limiter.acquire(job.chat_id)
+        if not await self._still_held(job.id):
+            log.info("outbox row %s: lease lost while waiting; another worker has it", job.id)
+            return False
         try:
-            await sender.send(job.chat_id, job.text)
+            await sender.send(job.chat_id, job.out)
         except SendError as exc:
+            self._held.pop(job.id, None)
             if exc.retry_after is not None:
                 RATE_LIMITED.labels(job.channel).inc()
                 limiter.pause(exc.retry_after)
-                await asyncio.to_thread(self._record, delivery.postpone, job.id, exc.retry_after, exc.message)
+                await asyncio.to_thread(self._record, self._postpone, job.id, exc.retry_after, exc.message)
             else:
                 await asyncio.to_thread(self._failed, job.id, exc.message, exc.permanent)
-            return
+            return False
         except Exception as exc:
+            self._held.pop(job.id, None)
             log.exception("sending outbox row %s failed", job.id)
             await asyncio.to_thread(self._failed, job.id, f"{type(exc).__name__}: {exc}", False)
-            return
+            return False
+        self._held.pop(job.id, None)
         DELIVERIES.labels(job.channel).inc()
         self._sent.append(job.id)
+        return True
+
+    async def _still_held(self, outbox_id: int) -> bool:
+        """Whether our lease covers a send starting now; renewed first when it is close to its end."""
+        until = self._held.get(outbox_id)
+        if until is None:
+            return False
+        if time.monotonic() + SEND_SECONDS < until:
+            return True
+        started = time.monotonic()
+        held = await asyncio.to_thread(self._renew, [outbox_id])
+        if outbox_id in held:
+            self._hold([outbox_id], started)
+            return True
+        self._held.pop(outbox_id, None)
+        return False
+
+    def _renew(self, ids: list[int]) -> set[int]:
+        def once() -> set[int]:
+            with self.ctx.transaction() as session:
+                return delivery.renew(session, ids, self.worker_id, lease=self.lease)
+
+        return retrying(once, sqlite=self.sqlite)
+
+    async def renew_leases(self) -> None:
+        """Extend the leases of every row still waiting here (a paused channel, a slow chat)."""
+        ids = list(self._held)
+        if not ids:
+            return
+        started = time.monotonic()
+        try:
+            held = await asyncio.to_thread(self._renew, ids)
+        except Exception:
+            log.warning("could not renew outbox leases; sends check them one by one", exc_info=True)
+            return
+        self._hold([i for i in held if i in self._held], started)
+        for i in ids:
+            if i not in held:
+                self._held.pop(i, None)
+
+    # --- Recording outcomes --------------------------------------------------------------------
 
     def _record(self, fn: Callable[..., None], *args: object) -> None:
         """Write the outcome; retried hard, since a lost "delivered" mark means a second send."""
@@ -149,41 +248,50 @@ class DeliveryWorker:
 
         retrying(once, attempts=10, sqlite=self.sqlite)
 
+    def _postpone(self, session: Session, outbox_id: int, seconds: float, reason: str) -> None:
+        delivery.postpone(session, outbox_id, seconds, reason, worker=self.worker_id)
+
+    def _failed(self, outbox_id: int, reason: str, permanent: bool) -> None:
+        self._record(lambda session: delivery.mark_failed(
+            session, outbox_id, reason, max_attempts=self.max_attempts, permanent=permanent, worker=self.worker_id))
+
     async def flush(self) -> None:
         """Mark what was sent as delivered, many rows per transaction."""
         if not self._sent:
             return
         done, self._sent = self._sent, []
+        await asyncio.to_thread(self._record, delivery.mark_delivered, done)
 
-        def mark_all(session: Session) -> None:
-            for outbox_id in done:
-                queue.mark_delivered(session, outbox_id)
+    # --- The loop ------------------------------------------------------------------------------
 
-        await asyncio.to_thread(self._record, mark_all)
-
-    def _failed(self, outbox_id: int, reason: str, permanent: bool) -> None:
-        self._record(lambda session, *_: queue.mark_failed(session, outbox_id, reason, max_attempts=self.max_attempts,
-                                                           permanent=permanent))
-
-    async def run(self, stop: asyncio.Event) -> None:
-        inflight: set[asyncio.Task[None]] = set()
+    async def run(self, stop: asyncio.Event, *, claiming: bool = True) -> None:
+        """Until `stop`: flush, renew leases, claim due rows (unless only handed jobs are sent here)."""
         poll = self.ctx.settings.outbox_poll_seconds
-        while not stop.is_set():
-            await self.flush()
-            jobs: list[Job] = []
-            if len(inflight) < self.window:
-                try:
-                    jobs = await asyncio.to_thread(self.claim, self.window - len(inflight))
-                except Exception:
-                    log.warning("could not claim outbox rows; trying again", exc_info=True)
-            for job in jobs:
-                inflight.add(asyncio.create_task(self.consume(job)))
-            if inflight:
-                _, inflight = await asyncio.wait(inflight, timeout=poll if not jobs else 0.05,
-                                                    return_when=asyncio.FIRST_COMPLETED)
-            elif not jobs:
+        renewed = time.monotonic()
+        self._wake = asyncio.Event()
+        waker = asyncio.create_task(self._wake_on(stop))
+        try:
+            while not stop.is_set():
+                await self.flush()
+                if time.monotonic() - renewed >= self.renew_every:
+                    renewed = time.monotonic()
+                    await self.renew_leases()
+                jobs: list[Job] = []
+                if claiming and len(self._inflight) < self.window:
+                    try:
+                        jobs = await asyncio.to_thread(self.claim, self.window - len(self._inflight))
+                    except Exception:
+                        log.warning("could not claim outbox rows; trying again", exc_info=True)
+                self.hand(jobs)
+                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=poll)
-        if inflight:
-            await asyncio.wait(inflight)
-        await self.flush()
+                    await asyncio.wait_for(self._wake.wait(), timeout=0.05 if jobs else min(poll, self.renew_every))
+            if self._inflight:
+                await asyncio.wait(self._inflight)
+            await self.flush()
+        finally:
+            waker.cancel()
+
+    async def _wake_on(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wake.set()

@@ -6,11 +6,8 @@ the outbox row's last error, where an organiser reads them.
 
 from __future__ import annotations
 
+from storage.errors import MessageError
 
-class BotError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
-    def __str__(self) -> str:
-        return self.message
+class BotError(MessageError):
+    pass

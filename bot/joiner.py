@@ -10,17 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot import messages, service
 from bot.context import BotHost
 from bot.flow import states
-from bot.messages import Incoming, Outgoing
+from bot.messages import Incoming
 from storage import queries
 from storage.clock import utcnow
 
-Deliver = Callable[[str, Outgoing], Awaitable[None]]
 log = logging.getLogger("doithoai.bot")
 
 
@@ -39,26 +37,20 @@ def due(ctx: BotHost, seconds: float, now: datetime | None = None) -> list[Incom
         return found
 
 
-async def flush_once(ctx: BotHost, deliver: dict[str, Deliver], seconds: float, now: datetime | None = None) -> int:
+async def flush_once(ctx: BotHost, seconds: float, now: datetime | None = None) -> int:
+    """Send each quiet draft; the replies go out through the outbox like every other reply."""
     handled = 0
     for incoming in await asyncio.to_thread(due, ctx, seconds, now):
-        send = deliver.get(incoming.channel)
-        if send is None:
-            continue
-        for out in await service.handle(ctx, incoming):
-            try:
-                await send(incoming.chat_id, out)
-            except Exception:
-                log.warning("could not send the joined question's reply", exc_info=True)
+        await service.handle(ctx, incoming)
         handled += 1
     return handled
 
 
-async def run(ctx: BotHost, deliver: dict[str, Deliver], stop: asyncio.Event) -> None:
+async def run(ctx: BotHost, stop: asyncio.Event) -> None:
     seconds = ctx.settings.question_join_seconds
     while not stop.is_set():
         try:
-            await flush_once(ctx, deliver, seconds)
+            await flush_once(ctx, seconds)
         except Exception:
             log.warning("joining quiet drafts failed; trying again", exc_info=True)
         with contextlib.suppress(TimeoutError):

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from storage.errors import MessageError
 
-class DoithoaiError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
-    def __str__(self) -> str:
-        return self.message
+class DoithoaiError(MessageError):
+    pass

@@ -7,7 +7,8 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -16,6 +17,7 @@ from pydantic import SecretStr
 from bot.channels import webchat, zalo
 from bot.channels.zalo import oa_channel
 from bot.runner import Channels
+from doithoai import retraining
 from doithoai.config import Settings, secret_values
 from doithoai.context import Services
 from storage.errors import DomainError
@@ -75,13 +77,13 @@ def sweep_once(ctx: Services) -> Sweep:
         return sweep_orphans(session, ctx.settings.upload_dir)
 
 
-async def sweep_uploads(ctx: Services, stop: asyncio.Event, every: float = SWEEP_SECONDS) -> None:
-    """Remove uploads nothing references, once an hour while the worker runs."""
+async def repeat(work: Callable[[], object], stop: asyncio.Event, every: float, what: str) -> None:
+    """Run `work` in a thread every `every` seconds until `stop`; a busy or absent database skips a round."""
     while not stop.is_set():
         try:
-            await asyncio.to_thread(sweep_once, ctx)
+            await asyncio.to_thread(work)
         except DomainError as exc:
-            log.warning("upload sweep skipped: %s", exc.message)
+            log.warning("%s skipped: %s", what, exc.message)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
 
@@ -106,7 +108,10 @@ async def serve(ctx: Services, host: str, port: int, only: str | None) -> None:
             await channels.start_bots(stop)
         if "worker" in parts:
             channels.start_worker(stop)
-            channels.tasks.append(asyncio.create_task(sweep_uploads(ctx, stop)))
+            channels.tasks.append(asyncio.create_task(
+                repeat(partial(sweep_once, ctx), stop, SWEEP_SECONDS, "upload sweep")))
+            channels.tasks.append(asyncio.create_task(
+                repeat(partial(retraining.run_pending, ctx), stop, retraining.POLL_SECONDS, "retraining")))
         if server is not None:
             # uvicorn handles SIGINT/SIGTERM while it serves, then hands them back to the handlers above.
             await server.serve()

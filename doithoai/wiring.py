@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 
@@ -9,14 +10,37 @@ from nlp import classify, group, normalize, similar, strip_diacritics
 from storage.analysis import Analysis
 from telemetry.metrics import CLASSIFY_SECONDS
 
+# How often a process looks whether the model file was replaced by a retraining job.
+RELOAD_CHECK_SECONDS = 5.0
+
 
 class NlpAnalyzer:
     """Normalise, classify and find similar questions with the trained model. `auto_accept`
     (setting DOITHOAI_AUTO_ACCEPT) overrides the threshold the model chose on its dev split."""
 
     def __init__(self, model_path: Path, fields_path: Path | None = None, auto_accept: float | None = None) -> None:
+        self.model_path = model_path
+        self.fields_path = fields_path
         self.classifier = classify.load_or_train(model_path, fields_path=fields_path)
         self.auto_accept = auto_accept
+        self._seen = self._stamp()
+        self._checked = time.monotonic()
+
+    def _stamp(self) -> int:
+        return self.model_path.stat().st_mtime_ns if self.model_path.exists() else 0
+
+    def reload_if_changed(self, every: float = RELOAD_CHECK_SECONDS) -> bool:
+        """Load the model again when its file changed (the worker retrained it); looks at most every `every` s."""
+        now = time.monotonic()
+        if now - self._checked < every:
+            return False
+        self._checked = now
+        stamp = self._stamp()
+        if stamp == self._seen or stamp == 0:
+            return False
+        self.classifier = classify.load_or_train(self.model_path, fields_path=self.fields_path)
+        self._seen = stamp
+        return True
 
     def analyze(self, text: str) -> Analysis:
         with CLASSIFY_SECONDS.time():
@@ -24,6 +48,7 @@ class NlpAnalyzer:
 
     def analyze_many(self, texts: Sequence[str]) -> list[Analysis]:
         """One classifier call for many texts (an import's batch): far cheaper than one call each."""
+        self.reload_if_changed()
         normalized = [normalize(t) for t in texts]
         # `predict` would normalise the texts a second time.
         predictions = self.classifier.predict_normalized(normalized, self.auto_accept)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from collections.abc import Hashable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Hashable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import messages
+from bot.delivery import DeliveryWorker
 from bot.messages import Incoming, Outgoing
 from bot.service import process
 from doithoai.config import Settings
@@ -59,6 +61,21 @@ def make_context(url: str, **overrides: Any) -> BotTestContext:
     return BotTestContext(settings=Settings(_env_file=None, **values), engine=make_engine(url))  # type: ignore[call-arg]
 
 
+@asynccontextmanager
+async def delivering(ctx: Any, senders: dict[str, Any], **kw: Any) -> AsyncIterator[DeliveryWorker]:
+    """This process's outbox worker, running: turns hand it their replies, as under `doithoai serve`."""
+    worker = DeliveryWorker(ctx, senders, **kw)
+    worker.attach()
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        yield worker
+    finally:
+        stop.set()
+        worker.detach()
+        await asyncio.wait_for(task, 30)
+
+
 _updates = itertools.count(1)
 
 
@@ -72,7 +89,8 @@ class Citizen:
     last: list[Outgoing] = field(default_factory=list)
 
     def _send(self, inc: Incoming) -> list[Outgoing]:
-        self.last = process(self.ctx, inc)
+        # The web chat shows the replies in the response to the request, as webchat.py does.
+        self.last = process(self.ctx, inc, answered_inline=self.channel == "web")
         return self.last
 
     def say(self, text: str, update_id: str | None = None) -> list[Outgoing]:

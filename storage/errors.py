@@ -1,9 +1,22 @@
-"""The error root of storage: every domain error has a code and a Vietnamese message."""
+"""The error root of storage: every domain error has a code and a Vietnamese message.
+
+`MessageError` is the one shape every package's error root shares (bot's BotError, web's WebError,
+doithoai's DoithoaiError): a single `message` attribute, which is also the error's text.
+"""
 
 from __future__ import annotations
 
 
-class DomainError(Exception):
+class MessageError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DomainError(MessageError):
     """A request the domain refuses. `message` is Vietnamese, shown to people as is."""
 
     code = "domain_error"
@@ -11,12 +24,8 @@ class DomainError(Exception):
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
         if code is not None:
             self.code = code
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class NotFound(DomainError):

@@ -261,10 +261,17 @@ class ReplyQuestion(Base):
 
 
 class Outbox(Base):
-    """One message to deliver to a citizen (transactional outbox)."""
+    """One message to deliver to a citizen (transactional outbox).
+
+    A row is claimed by one worker at a time (`locked_by` until `locked_until`); the worker renews
+    the lease while the row waits, so a long pause of the channel never lets a second worker send it.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_chat", "channel", "chat_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -277,9 +284,12 @@ class Outbox(Base):
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
     question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), index=True)
     reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id"), index=True)
+    # The citizen's message this row answers, for a reply made in a conversation turn.
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_updates.id"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_by: Mapped[str | None] = mapped_column(String(40))
     locked_until: Mapped[datetime | None] = mapped_column()
     delivered_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -297,18 +307,37 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class ProcessedUpdate(Base):
-    """Channel updates already handled: a redelivered update creates nothing new."""
+class InboundUpdate(Base):
+    """Every update a channel handed us (a message, a button, a webhook call), stored before it is handled.
 
-    __tablename__ = "processed_updates"
-    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+    `pending` until one conversation turn handles it; the unique key makes a redelivered update a no-op,
+    and a restart picks up what was stored but never handled.
+    """
+
+    __tablename__ = "inbound_updates"
+    __table_args__ = (UniqueConstraint("channel", "update_id"), Index("ix_inbound_pending", "status", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     update_id: Mapped[str] = mapped_column(String(64))
-    # What the bot answered, so a redelivered update gets the same answer and changes nothing.
-    response: Mapped[list[Any] | None] = mapped_column(JSON)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[str] = mapped_column(String(128))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    # The channel-neutral message (bot.messages.Incoming as a dict); emptied when the citizen is erased.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column()
+
+
+class RateSlot(Base):
+    """The next free moment to send on one channel or to one chat, shared by every worker process."""
+
+    __tablename__ = "rate_slots"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    # Seconds since the epoch, by the database's clock, so that workers on several hosts agree.
+    next_at: Mapped[float] = mapped_column(Float)
+    step: Mapped[float] = mapped_column(Float)
 
 
 class User(Base):
@@ -387,6 +416,22 @@ class ZaloOaToken(Base):
 
     def __repr__(self) -> str:  # never the tokens
         return f"ZaloOaToken(app_id={self.app_id!r}, expires_at={self.expires_at!r})"
+
+
+class Job(Base):
+    """Work asked for in the console and done by the worker (e.g. retraining the classifier)."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_kind_status", "kind", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    message: Mapped[str | None] = mapped_column(Text)
 
 
 class LoginThrottle(Base):

@@ -1,21 +1,19 @@
-"""Claiming work safely with several processes: SKIP LOCKED on PostgreSQL.
+"""Reads that pick work: outbox rows due for sending, stored updates not yet handled.
 
-On SQLite there is a single writer: the UPDATE inside the claiming transaction serialises
-claims, so the same row cannot be claimed twice there either.
+The state changes live in `storage/actions/` (`delivery.py` claims and settles outbox rows). On
+PostgreSQL the rows picked are locked with SKIP LOCKED until the caller's transaction ends; on
+SQLite the single writer serialises the claiming transactions.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from storage.clock import utcnow
 from storage.db import is_postgres
-from storage.models import Outbox
-
-MAX_ATTEMPTS = 8
+from storage.models import InboundUpdate, Outbox
 
 
 def _lockable(session: Session, stmt: Select[int]) -> Select[int]:
@@ -24,80 +22,58 @@ def _lockable(session: Session, stmt: Select[int]) -> Select[int]:
     return stmt
 
 
-def claim_outbox(
+def due_outbox(
     session: Session,
     *,
-    limit: int = 50,
-    lease: timedelta = timedelta(minutes=2),
+    limit: int,
+    now: datetime,
     channels: tuple[str, ...] | None = None,
-    now: datetime | None = None,
-) -> list[Outbox]:
-    """Claim due outbox rows for sending; each claim counts as one attempt."""
-    now = now or utcnow()
+) -> list[int]:
+    """Ids of outbox rows due for sending and held by no one, oldest first, locked on PostgreSQL.
+
+    A row waits while an older row to the same chat is still pending (sending, or waiting for its
+    retry), so a chat receives its messages in the order they were written.
+    """
+    earlier = aliased(Outbox)
+    older_pending = exists().where(
+        earlier.channel == Outbox.channel,
+        earlier.chat_id == Outbox.chat_id,
+        earlier.status == "pending",
+        earlier.id < Outbox.id,
+    )
     stmt = (
         select(Outbox.id)
         .where(
             Outbox.status == "pending",
             Outbox.next_attempt_at <= now,
             or_(Outbox.locked_until.is_(None), Outbox.locked_until < now),
+            ~older_pending,
         )
         .order_by(Outbox.next_attempt_at, Outbox.id)
         .limit(limit)
     )
     if channels:
         stmt = stmt.where(Outbox.channel.in_(channels))
-    ids = list(session.scalars(_lockable(session, stmt)))
-    if not ids:
-        return []
-    rows = list(session.scalars(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)))
-    for row in rows:
-        row.locked_until = now + lease
-        row.attempts += 1
-    session.flush()
-    return rows
+    return list(session.scalars(_lockable(session, stmt)))
 
 
-def mark_delivered(session: Session, outbox_id: int) -> None:
-    row = session.get(Outbox, outbox_id)
-    if row is None or row.status == "sent":
-        return
-    row.status = "sent"
-    row.delivered_at = utcnow()
-    row.locked_until = None
-    row.last_error = None
-    session.flush()
+def chat_has_pending(session: Session, channel: str, chat_id: str) -> bool:
+    """Whether a message to this chat is still waiting to go out (a new one must queue behind it)."""
+    stmt = select(Outbox.id).where(Outbox.channel == channel, Outbox.chat_id == chat_id, Outbox.status == "pending")
+    return session.scalars(stmt.limit(1)).first() is not None
 
 
-def mark_failed(
+def pending_inbound(
     session: Session,
-    outbox_id: int,
-    error: str,
     *,
-    retry_after: float | None = None,
-    max_attempts: int = MAX_ATTEMPTS,
-    permanent: bool = False,
-) -> None:
-    """Record a failed attempt: retry with exponential backoff, or give up after `max_attempts`."""
-    row = session.get(Outbox, outbox_id)
-    if row is None or row.status == "sent":
-        return
-    row.last_error = error[:1000]
-    row.locked_until = None
-    if permanent or row.attempts >= max_attempts:
-        row.status = "failed"
-    else:
-        delay = retry_after if retry_after is not None else min(2 ** row.attempts, 3600)
-        row.next_attempt_at = utcnow() + timedelta(seconds=delay)
-    session.flush()
-
-
-def retry_outbox(session: Session, outbox_id: int) -> None:
-    """An organiser asks to try a failed message again."""
-    row = session.get(Outbox, outbox_id)
-    if row is None or row.status == "sent":
-        return
-    row.status = "pending"
-    row.attempts = 0
-    row.next_attempt_at = utcnow()
-    row.locked_until = None
-    session.flush()
+    channels: tuple[str, ...] | None = None,
+    received_before: datetime | None = None,
+    limit: int = 200,
+) -> list[InboundUpdate]:
+    """Stored updates no turn has handled yet (left by a crash, or waiting their turn), oldest first."""
+    stmt = select(InboundUpdate).where(InboundUpdate.status == "pending").order_by(InboundUpdate.id).limit(limit)
+    if channels:
+        stmt = stmt.where(InboundUpdate.channel.in_(channels))
+    if received_before is not None:
+        stmt = stmt.where(InboundUpdate.received_at < received_before)
+    return list(session.scalars(stmt))

@@ -6,18 +6,16 @@ answered by the same handler; these are the web's own: a missing login and Open3
 
 from __future__ import annotations
 
+from storage.errors import MessageError
 
-class WebError(Exception):
+
+class WebError(MessageError):
     status = 400
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
-        self.message = message
         if status is not None:
             self.status = status
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class LoginRequired(WebError):

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from storage.clock import LOCAL_TZ, parse_datetime
 from storage.errors import InvalidInput
 
+T = TypeVar("T")
 
-def opt_int(value: str | None, label: str) -> int | None:
+
+def _optional(value: str | None, parse: Callable[[str], T], message: str, code: str) -> T | None:
+    """None for an empty field, else `parse(value)`; a value it refuses is InvalidInput(`message`)."""
     if value is None or not value.strip():
         return None
     try:
-        return int(value.strip())
+        return parse(value.strip())
     except ValueError:
-        raise InvalidInput(f"«{label}» phải là một số.", code="bad_number") from None
+        raise InvalidInput(message, code=code) from None
+
+
+def opt_int(value: str | None, label: str) -> int | None:
+    return _optional(value, int, f"«{label}» phải là một số.", "bad_number")
 
 
 def req_int(value: str | None, label: str) -> int:
@@ -25,21 +34,13 @@ def req_int(value: str | None, label: str) -> int:
 
 
 def opt_date(value: str | None, label: str) -> date | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return parse_datetime(value).date()
-    except ValueError:
-        raise InvalidInput(f"«{label}» không đúng dạng ngày (dd/mm/yyyy).", code="bad_date") from None
+    return _optional(value, lambda v: parse_datetime(v).date(), f"«{label}» không đúng dạng ngày (dd/mm/yyyy).",
+                     "bad_date")
 
 
 def opt_datetime(value: str | None, label: str) -> datetime | None:
-    if value is None or not value.strip():
-        return None
-    try:
-        return parse_datetime(value)
-    except ValueError:
-        raise InvalidInput(f"«{label}» không đúng dạng ngày giờ (dd/mm/yyyy hh:mm).", code="bad_datetime") from None
+    return _optional(value, parse_datetime, f"«{label}» không đúng dạng ngày giờ (dd/mm/yyyy hh:mm).",
+                     "bad_datetime")
 
 
 def req_datetime(value: str | None, label: str) -> datetime:

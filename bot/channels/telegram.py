@@ -1,17 +1,21 @@
-"""Telegram through python-telegram-bot: long polling by default, webhook with a secret token."""
+"""Telegram through python-telegram-bot: long polling by default, webhook with a secret token.
+
+Updates go to `bot.service` (stored, then handled once); replies are outbox rows sent by `TelegramSender`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
 import logging
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application
 
 from bot import messages, service
 from bot.context import BotHost
@@ -74,113 +78,96 @@ def chunks(text: str, size: int = MAX_TEXT) -> list[str]:
     return [text[i:i + size] for i in range(0, len(text), size)] or [""]
 
 
-def build_application(ctx: BotHost, token: str, base_url: str | None = None) -> PtbApp:
-    # Polling is `poll` below, which confirms updates only once handled; no PTB Updater.
+def build_application(token: str, base_url: str | None = None) -> PtbApp:
+    """The PTB Application used as a Bot API client; updates never pass through its handlers.
+
+    Polling is `poll` below and the webhook is `webhook_router`: both store each update in the
+    inbox before anything else (PTB's own Updater confirms updates as soon as it fetches them).
+    """
     builder = Application.builder().token(token).updater(None).connection_pool_size(CONNECTION_POOL_SIZE)
     if base_url:
         root = base_url.rstrip("/")
         builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
-    app = builder.build()
-
-    async def on_update(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        incoming = incoming_from_update(update)
-        if incoming is None:
-            return
-        if update.callback_query is not None:
-            try:
-                await update.callback_query.answer()
-            except TelegramError:
-                log.debug("callback answer failed", exc_info=True)
-        for out in await service.handle(ctx, incoming):
-            await send_outgoing(app, incoming.chat_id, out)
-
-    app.add_handler(TypeHandler(Update, on_update))
-    return app
+    return builder.build()
 
 
-async def poll(app: PtbApp, stop: asyncio.Event, timeout: int = 10, window: int = 200) -> None:
-    """Long polling that confirms an update (the next `offset`) only once it has been handled.
+async def poll(ctx: BotHost, app: PtbApp, stop: asyncio.Event, timeout: int = 10, window: int = 500) -> None:
+    """Long polling: each batch is stored in the inbox, then confirmed (the next `offset`), then handled.
 
-    PTB's own Updater confirms updates as soon as it fetches them, so a process killed with
-    updates still in its queue would lose them; here they are fetched again after a restart,
-    and the processed-updates table makes the second handling change nothing. Chats are
-    handled side by side, each chat's updates in order.
+    An update is confirmed only once stored, so a process killed at any moment loses nothing: what
+    was fetched but not stored comes again, what was stored but not handled is resumed at the next
+    start. Chats are handled side by side, each chat's updates in order.
     """
     offset = 0
-    inflight: dict[int, asyncio.Task[None]] = {}
+    inflight: set[asyncio.Task[None]] = set()
     tails: dict[int, asyncio.Task[None]] = {}
     while not stop.is_set():
-        for uid in [u for u, t in inflight.items() if t.done()]:
-            del inflight[uid]
-        busy = len(inflight) >= window
-        if not busy:
-            try:
-                # Raw JSON: updates still being handled come back until confirmed; only new ones are parsed.
-                raw = await app.bot.do_api_request(
-                    "getUpdates", api_kwargs={"offset": min(inflight, default=offset),
-                                              "timeout": 0 if inflight else timeout,
-                                              "allowed_updates": ["message", "callback_query"]},
-                    read_timeout=timeout + 10)
-            except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
-                continue
-            except TelegramError:
-                log.warning("Telegram getUpdates failed; retrying", exc_info=True)
-                await asyncio.sleep(2.0)
-                continue
-            updates = [Update.de_json(u, app.bot) for u in raw or [] if int(u.get("update_id", -1)) >= offset]
-            fresh = [u for u in updates if u is not None]
-            for update in fresh:
-                chat = _chat_of(update)
-                task = asyncio.create_task(_after(tails.get(chat), app, update))
-                tails[chat] = task
-                inflight[update.update_id] = task
-                offset = update.update_id + 1
-            if len(tails) > 10_000:
-                tails = {c: t for c, t in tails.items() if not t.done()}
-            if fresh:
-                continue
-        if inflight:
-            await asyncio.wait(inflight.values(), timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
-            await asyncio.sleep(0.01)
+        if len(inflight) >= window:
+            await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+            continue
+        try:
+            raw = await app.bot.do_api_request(
+                "getUpdates", api_kwargs={"offset": offset, "timeout": timeout,
+                                          "allowed_updates": ["message", "callback_query"]},
+                read_timeout=timeout + 10)
+        except RetryAfter as exc:
+            await asyncio.sleep(_seconds(exc.retry_after))
+            continue
+        except TelegramError:
+            log.warning("Telegram getUpdates failed; retrying", exc_info=True)
+            await asyncio.sleep(2.0)
+            continue
+        updates = [u for u in (Update.de_json(r, app.bot) for r in raw or [] if isinstance(r, dict))
+                   if u is not None and u.update_id >= offset]
+        if not updates:
+            continue
+        parsed = [(u, incoming_from_update(u)) for u in updates]
+        try:
+            stored = await asyncio.to_thread(service.store, ctx, [i for _, i in parsed if i is not None])
+        except service.NotStored:
+            log.warning("could not store Telegram updates; they will be fetched again")
+            await asyncio.sleep(2.0)
+            continue
+        offset = max(u.update_id for u in updates) + 1
+        for update, _ in parsed:
+            if update.callback_query is not None:
+                _spawn(inflight, _answer_callback(update))
+        for item in stored:
+            if not item.new:
+                continue  # fetched again after a restart: `resume` handles what is still pending
+            chat = int(item.incoming.chat_id)
+            task = _spawn(inflight, _after(tails.get(chat), ctx, item))
+            tails[chat] = task
+        if len(tails) > 10_000:
+            tails = {c: t for c, t in tails.items() if not t.done()}
+    if inflight:
+        await asyncio.wait(inflight)
 
 
-async def _after(previous: asyncio.Task[None] | None, app: PtbApp, update: Update) -> None:
+def _spawn(tasks: set[asyncio.Task[None]], coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    task = asyncio.create_task(coro)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    return task
+
+
+async def _answer_callback(update: Update) -> None:
+    """Stop the spinner on the pressed button; only a courtesy, so a failure is only logged."""
+    if update.callback_query is None:
+        return
+    try:
+        await update.callback_query.answer()
+    except TelegramError:
+        log.debug("callback answer failed", exc_info=True)
+
+
+async def _after(previous: asyncio.Task[None] | None, ctx: BotHost, item: service.Stored) -> None:
     if previous is not None:
         await asyncio.wait([previous])
     try:
-        await app.process_update(update)
+        await service.handle_stored(ctx, item)
     except Exception:
-        log.exception("update %s failed", update.update_id)
-
-
-def _chat_of(update: Update) -> int:
-    chat = update.effective_chat
-    if chat is not None:
-        return chat.id
-    user = update.effective_user
-    return user.id if user is not None else 0
-
-
-async def send_outgoing(app: PtbApp, chat_id: str, out: Outgoing) -> None:
-    parts = chunks(out.text)
-    for i, part in enumerate(parts):
-        await _reply(app, int(chat_id), part, keyboard(out) if i == len(parts) - 1 else None)
-
-
-async def _reply(app: PtbApp, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Send a conversation reply, again after a network error or a 429; logged if it still fails."""
-    for attempt in range(4):
-        try:
-            await app.bot.send_message(chat_id, text, reply_markup=markup)
-            return
-        except RetryAfter as exc:
-            await asyncio.sleep(_seconds(exc.retry_after))
-        except NetworkError:
-            await asyncio.sleep(0.2 * (attempt + 1))
-        except Exception:  # noqa: BLE001 - one failed reply must not stop the others
-            break
-    log.warning("could not reply in chat %s", chat_id, exc_info=True)
+        log.exception("update %s failed", item.incoming.update_id)
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -197,11 +184,13 @@ class TelegramSender:
         self.rate_per_second = rate_per_second
         self.rate_per_chat = rate_per_chat
 
-    async def send(self, chat_id: str, text: str) -> None:
+    async def send(self, chat_id: str, out: Outgoing) -> None:
+        parts = chunks(out.text)
         try:
-            for part in chunks(text):
+            for i, part in enumerate(parts):
                 # Generous timeouts: a timed-out send may still have arrived, and is then sent again.
-                await self.app.bot.send_message(int(chat_id), part, read_timeout=30, write_timeout=30)
+                await self.app.bot.send_message(int(chat_id), part, read_timeout=30, write_timeout=30,
+                                                reply_markup=keyboard(out) if i == len(parts) - 1 else None)
         except RetryAfter as exc:
             raise SendError(f"Telegram 429: {exc}", retry_after=_seconds(exc.retry_after)) from exc
         except (Forbidden, BadRequest) as exc:
@@ -212,8 +201,12 @@ class TelegramSender:
             raise SendError(f"Telegram: {exc}") from exc
 
 
-def webhook_router(app: PtbApp, secret: str) -> APIRouter:
-    """POST /hooks/telegram: refuses requests without the secret token set with setWebhook."""
+def webhook_router(ctx: BotHost, app: PtbApp, secret: str) -> APIRouter:
+    """POST /hooks/telegram: refuses requests without the secret token set with setWebhook.
+
+    The update is stored before the answer 200; when it cannot be stored the answer is 503, and
+    Telegram delivers it again.
+    """
     router = APIRouter()
 
     @router.post(WEBHOOK_PATH)
@@ -225,7 +218,15 @@ def webhook_router(app: PtbApp, secret: str) -> APIRouter:
             update = Update.de_json(await request.json(), app.bot)
         except (ValueError, TypeError, KeyError):
             return Response(status_code=400)
-        await app.process_update(update)
+        incoming = incoming_from_update(update) if update is not None else None
+        if incoming is None:
+            return Response(status_code=200)
+        if update is not None and update.callback_query is not None:
+            await _answer_callback(update)
+        try:
+            await service.handle(ctx, incoming)
+        except service.NotStored:
+            return Response(status_code=503)
         return Response(status_code=200)
 
     return router

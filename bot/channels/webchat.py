@@ -1,8 +1,9 @@
 """The built-in web chat: a page at /chat and /chat/{meeting_code}, JSON under /chat/api/.
 
-The chat identity is a random id in a signed cookie. Bot replies come back in the response of
-each request; answers from organisers are outbox rows with channel "web", delivered when the
-page fetches them from /chat/api/inbox.
+The chat identity is a random id in a signed cookie. Every message to the citizen is an outbox
+row with channel "web": the replies to a request come back in its response (and are marked
+delivered by it); the others (organisers' answers, a joined question's reply, a reply made
+after a restart) are delivered when the page fetches them from /chat/api/inbox.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from bot.context import BotHost
 from bot.flow.inputs import sanitized
 from bot.flow.prompts import short
 from bot.messages import Incoming, Outgoing
-from storage import chat, queries, queue
+from storage import chat, queries
+from storage.actions import delivery
 from storage.actions import webchat as webchat_actions
 from storage.models import Question
 from storage.uploads import save_upload
@@ -92,7 +94,7 @@ def make_router(ctx: BotHost) -> APIRouter:
         code = str(body.get("meeting") or "")
         inc = Incoming(CHANNEL, chat_id, chat_id, kind=messages.OPEN, args=code if _CODE.match(code) else "",
                        origin=origin(request))
-        return reply(await service.handle(ctx, inc), chat_id, new)
+        return reply(await service.handle(ctx, inc, answered_inline=True), chat_id, new)
 
     @router.post("/chat/api/send")
     async def chat_send(request: Request) -> Response:
@@ -101,7 +103,7 @@ def make_router(ctx: BotHost) -> APIRouter:
         client_id = str(body.get("id") or "")
         update_id = f"{chat_id[:20]}:{client_id}" if _CLIENT_ID.match(client_id) else None
         inc = replace(incoming_from_body(chat_id, body, update_id), origin=origin(request))
-        return reply(await service.handle(ctx, inc), chat_id, new)
+        return reply(await service.handle(ctx, inc, answered_inline=True), chat_id, new)
 
     @router.post("/chat/api/upload")
     async def chat_upload(request: Request, file: UploadFile) -> Response:
@@ -114,7 +116,7 @@ def make_router(ctx: BotHost) -> APIRouter:
             ref = await asyncio.to_thread(save_upload, Path(ctx.settings.upload_dir), file.filename or "", data)
         inc = Incoming(CHANNEL, chat_id, chat_id, kind=kind, file_ref=ref, file_name=(file.filename or "")[:300],
                        mime_type=file.content_type, file_size=len(data), update_id=None, origin=origin(request))
-        return reply(await service.handle(ctx, inc), chat_id, new)
+        return reply(await service.handle(ctx, inc, answered_inline=True), chat_id, new)
 
     @router.get("/chat/api/history")
     async def chat_history(request: Request) -> Response:
@@ -129,18 +131,6 @@ def make_router(ctx: BotHost) -> APIRouter:
         return with_cookie(JSONResponse({"messages": items}), chat_id, new)
 
     return router
-
-
-async def post_to_page(ctx: BotHost, chat_id: str, out: Outgoing) -> None:
-    """A reply made outside a request (a joined question): the page fetches it from its inbox."""
-    from storage.actions.outbox import enqueue
-
-    def write() -> None:
-        with ctx.transaction() as session:
-            enqueue(session, channel=CHANNEL, chat_id=chat_id, text=out.text, buttons=out.as_dict()["buttons"] or None,
-                    key=f"web:{uuid.uuid4().hex}")
-
-    await asyncio.to_thread(write)
 
 
 def incoming_from_body(chat_id: str, body: dict[str, Any], update_id: str | None) -> Incoming:
@@ -177,7 +167,7 @@ def _fetch_inbox(ctx: BotHost, chat_id: str, after: int) -> list[dict[str, Any]]
             quote = f"{question.ticket}: {short(question.original_text, 300)}" if question is not None else None
             items.append({"id": r.id, "text": r.text, "buttons": r.buttons or [], "quote": quote})
             if r.status == "pending":
-                queue.mark_delivered(session, r.id)
+                delivery.mark_delivered(session, [r.id])
                 if citizen is not None:
                     webchat_actions.record_line(session, citizen.id, webchat_actions.BOT, r.text,
                                                 buttons=r.buttons, quote=quote)

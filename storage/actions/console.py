@@ -11,8 +11,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from storage import lifecycle, queue
-from storage.actions import questions, replies
+from storage import lifecycle
+from storage.actions import delivery, questions, replies
 from storage.errors import InvalidInput, OutOfReach
 from storage.lookup import get_or_not_found, not_found
 from storage.models import Agency, Outbox, Question, Reply, StatusEvent, Unit
@@ -141,7 +141,7 @@ def retry_delivery(session: Session, reach: Reach, outbox_id: int) -> Outbox:
     if row.question_id is None:
         raise not_found(Outbox, outbox_id)
     require_question(session, row.question_id, reach)
-    queue.retry_outbox(session, outbox_id)
+    delivery.retry(session, outbox_id)
     return row
 
 

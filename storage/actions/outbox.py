@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.actions import delivery
 from storage.models import Citizen, Outbox, Question
 
 
@@ -19,6 +22,7 @@ def enqueue(
     question_id: int | None = None,
     reply_id: int | None = None,
     buttons: list[list[dict[str, str]]] | None = None,
+    inbound_id: int | None = None,
 ) -> Outbox:
     """Add one message; a second call with the same key returns the first row unchanged."""
     existing = session.scalars(select(Outbox).where(Outbox.idempotency_key == key)).first()
@@ -32,7 +36,8 @@ def enqueue(
         citizen_id=citizen_id,
         question_id=question_id,
         reply_id=reply_id,
-        buttons=buttons,
+        buttons=buttons or None,
+        inbound_id=inbound_id,
     )
     session.add(row)
     session.flush()
@@ -66,3 +71,33 @@ def notify_askers(
         )
         sent += 1
     return sent
+
+
+def enqueue_replies(
+    session: Session,
+    *,
+    inbound_id: int,
+    channel: str,
+    chat_id: str,
+    citizen_id: int,
+    replies: list[tuple[str, list[list[dict[str, str]]]]],
+    hold_for: str | None = None,
+    lease: timedelta = delivery.LEASE,
+    delivered: bool = False,
+) -> list[Outbox]:
+    """The replies of the turn that handled `inbound_id`, as (text, buttons), in order.
+
+    `hold_for` claims them for a worker that sends them right after the commit; `delivered` marks
+    them delivered at once (the caller shows them in its response).
+    """
+    rows = []
+    for i, (text, buttons) in enumerate(replies):
+        row = enqueue(session, channel=channel, chat_id=chat_id, text=text, buttons=buttons,
+                      key=f"turn:{inbound_id}:{i}", citizen_id=citizen_id, inbound_id=inbound_id)
+        if hold_for is not None and not delivered:
+            delivery.hold(row, hold_for, lease=lease)
+        rows.append(row)
+    session.flush()
+    if delivered:
+        delivery.mark_delivered(session, [r.id for r in rows])
+    return rows

@@ -102,6 +102,27 @@ def check_meeting_open(meeting: Meeting, now: datetime | None = None) -> None:
         raise IntakeClosed(f"Hội nghị «{meeting.title}» đã hết hạn nhận câu hỏi.")
 
 
+def _propose_duplicate(session: Session, analyzer: Analyzer, question: Question) -> None:
+    """Point a new question at the open question of its meeting it most resembles, if any."""
+    candidates = session.execute(
+        select(Question.id, Question.normalized_text)
+        .where(
+            Question.meeting_id == question.meeting_id,
+            Question.duplicate_of_id.is_(None),
+            Question.status.in_(lifecycle.OPEN_STATUSES),
+        )
+        .order_by(Question.id.desc())
+        .limit(2000)
+    ).all()
+    if not candidates:
+        return
+    similar = analyzer.find_similar(question.normalized_text, [(c.id, c.normalized_text) for c in candidates])
+    if similar:
+        best_id, score = similar[0]
+        question.proposed_duplicate_of_id = int(best_id)  # type: ignore[call-overload]
+        question.proposed_similarity = float(score)
+
+
 def submit_question(
     session: Session,
     *,
@@ -152,22 +173,7 @@ def submit_question(
     if created_at is not None:
         question.created_at = created_at
         question.updated_at = created_at
-    candidates = session.execute(
-        select(Question.id, Question.normalized_text)
-        .where(
-            Question.meeting_id == meeting.id,
-            Question.duplicate_of_id.is_(None),
-            Question.status.in_(lifecycle.OPEN_STATUSES),
-        )
-        .order_by(Question.id.desc())
-        .limit(2000)
-    ).all()
-    if candidates:
-        similar = analyzer.find_similar(analysis.normalized, [(c.id, c.normalized_text) for c in candidates])
-        if similar:
-            best_id, score = similar[0]
-            question.proposed_duplicate_of_id = int(best_id)  # type: ignore[call-overload]
-            question.proposed_similarity = float(score)
+    _propose_duplicate(session, analyzer, question)
     try:
         with session.begin_nested():
             session.add(question)

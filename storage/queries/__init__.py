@@ -6,7 +6,7 @@ Every organiser-facing read takes a `Reach`. Callers use `from storage import qu
 
 from __future__ import annotations
 
-from storage.queries.accounts import list_api_keys, list_users
+from storage.queries.accounts import latest_job, list_api_keys, list_users
 from storage.queries.citizens import citizen_questions, conversations_in_state, count_questions_since, web_messages
 from storage.queries.classifier import classifier_accuracy, confirmed_examples
 from storage.queries.meetings import agenda_of, conclusion_items, list_meetings, list_open_meetings, meetings_page
@@ -46,6 +46,7 @@ __all__ = [
     "events_of",
     "field_column",
     "get_question_by_ticket",
+    "latest_job",
     "latest_replies",
     "list_agencies",
     "list_api_keys",

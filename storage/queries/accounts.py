@@ -1,4 +1,4 @@
-"""Console accounts and Open311 API keys."""
+"""Console accounts, Open311 API keys and the jobs asked for in the console."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import ApiKey, User
+from storage.models import ApiKey, Job, User
 
 
 def list_users(session: Session) -> Sequence[User]:
@@ -16,3 +16,8 @@ def list_users(session: Session) -> Sequence[User]:
 
 def list_api_keys(session: Session) -> Sequence[ApiKey]:
     return session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())).all()
+
+
+def latest_job(session: Session, kind: str) -> Job | None:
+    """The most recent job of `kind` (pending, running or finished), for the console to show."""
+    return session.scalars(select(Job).where(Job.kind == kind).order_by(Job.id.desc())).first()

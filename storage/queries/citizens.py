@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Citizen, Conversation, Outbox, Question
@@ -28,10 +28,14 @@ def count_questions_since(session: Session, citizen_id: int, since: datetime) ->
 
 
 def web_messages(session: Session, chat_id: str, after_id: int = 0, limit: int = 50) -> Sequence[Outbox]:
-    """Messages for one web-chat citizen, oldest first (the page fetches them)."""
+    """Messages for one web-chat citizen, oldest first (the page fetches them).
+
+    Replies already shown in the response to the citizen's request are left out.
+    """
     return session.scalars(
         select(Outbox)
-        .where(Outbox.channel == "web", Outbox.chat_id == chat_id, Outbox.id > after_id)
+        .where(Outbox.channel == "web", Outbox.chat_id == chat_id, Outbox.id > after_id,
+               or_(Outbox.inbound_id.is_(None), Outbox.status == "pending"))
         .order_by(Outbox.id)
         .limit(limit)
     ).all()

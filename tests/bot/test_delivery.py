@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.channels import zalo
-from bot.delivery import DeliveryWorker, RateLimiter, SendError
-from harness.bot import BotTestContext
+from bot.delivery import DeliveryWorker, SendError
+from bot.limits import RateLimiter
+from bot.messages import Outgoing
+from harness.bot import BotTestContext, make_context
 from harness.servers import serve_app
 from storage.actions.outbox import enqueue
 from storage.models import Outbox
@@ -61,12 +66,12 @@ class FlakySender:
     def __init__(self) -> None:
         self.sent: list[str] = []
 
-    async def send(self, chat_id: str, text: str) -> None:
+    async def send(self, chat_id: str, out: Outgoing) -> None:
         if "blocked" in chat_id:
             raise SendError("Telegram từ chối: bot was blocked by the user", permanent=True)
         if "down" in chat_id:
             raise SendError("Lỗi mạng tới Telegram")
-        self.sent.append(text)
+        self.sent.append(out.text)
 
 
 async def test_failures_are_recorded_with_their_reason(ctx: BotTestContext) -> None:
@@ -107,3 +112,50 @@ async def test_rate_limiter_spaces_sends_per_chat_and_overall() -> None:
     start = time.monotonic()
     await limiter.acquire("x")
     assert time.monotonic() - start >= 0.25
+
+
+class LongPauseSender:
+    """The platform answers 429 with a `retry_after` longer than a lease, for a while, then accepts."""
+
+    channel = "zalo"
+    rate_per_second = 1000.0
+    rate_per_chat = 0.0
+
+    def __init__(self, refusals: int, retry_after: float) -> None:
+        self.refusals = refusals
+        self.retry_after = retry_after
+        self.sent: Counter[str] = Counter()
+
+    async def send(self, chat_id: str, out: Outgoing) -> None:
+        if self.refusals > 0:
+            self.refusals -= 1
+            raise SendError("Zalo 429: Too Many Requests", retry_after=self.retry_after)
+        self.sent[out.text] += 1
+
+
+@pytest.fixture
+def pg_ctx(pg_database: str) -> Iterator[BotTestContext]:
+    from tests.conftest import _truncate
+
+    ctx = make_context(pg_database, outbox_poll_seconds=0.1)
+    _truncate(ctx.engine)
+    yield ctx
+    ctx.engine.dispose()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_a_pause_longer_than_the_lease_sends_nothing_twice(pg_ctx: BotTestContext, workers: int) -> None:
+    """Rows wait in a paused channel for 3 leases; their leases are renewed, so none is claimed again."""
+    fill(pg_ctx, "zalo", 40, chats=40)
+    sender = LongPauseSender(refusals=2, retry_after=3.0)
+    lease = timedelta(seconds=1)
+    pool = [DeliveryWorker(pg_ctx, {"zalo": sender}, lease=lease, shared_limits=False) for _ in range(workers)]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(w.run(stop)) for w in pool]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and statuses(pg_ctx).get("pending", 0):
+        await asyncio.sleep(0.1)
+    stop.set()
+    await asyncio.wait_for(asyncio.gather(*tasks), 10)
+    assert statuses(pg_ctx) == Counter({"sent": 40})
+    assert len(sender.sent) == 40 and set(sender.sent.values()) == {1}, "a row was sent twice"

@@ -1,4 +1,4 @@
-"""Telegram pieces without the emulator: the webhook's secret token and the sender's error mapping."""
+"""Telegram pieces without the emulator: the webhook (secret token, stored once), the sender's errors and buttons."""
 
 from __future__ import annotations
 
@@ -15,47 +15,53 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.channels import telegram
 from bot.delivery import SendError
+from bot.messages import Button, Outgoing
 from harness.bot import BotTestContext
-from storage.models import ProcessedUpdate
+from storage.models import InboundUpdate, Outbox
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "telegram"
 
 
 class FakeApp:
-    """What the webhook and the sender use of a PTB Application."""
+    """What the sender uses of a PTB Application."""
 
     def __init__(self, error: Exception | None = None) -> None:
         self.error = error
-        self.processed: list[Any] = []
-        self.sent: list[tuple[int, str]] = []
+        self.sent: list[tuple[int, str, Any]] = []
         self.bot = self
 
-    async def process_update(self, update: Any) -> None:
-        self.processed.append(update)
-
-    async def send_message(self, chat_id: int, text: str, **_: Any) -> None:
+    async def send_message(self, chat_id: int, text: str, **kw: Any) -> None:
         if self.error is not None:
             raise self.error
-        self.sent.append((chat_id, text))
+        self.sent.append((chat_id, text, kw.get("reply_markup")))
 
 
-def test_webhook_requires_the_secret_token(ctx: BotTestContext) -> None:
-    app = telegram.build_application(ctx, "123:abc")
-    fake = FakeApp()
+def counts(ctx: BotTestContext) -> tuple[int, int]:
+    with ctx.transaction() as s:
+        return (s.scalar(select(func.count()).select_from(InboundUpdate)) or 0,
+                s.scalar(select(func.count()).select_from(Outbox)) or 0)
+
+
+def test_webhook_requires_the_secret_token_and_stores_each_update_once(ctx: BotTestContext) -> None:
+    app = telegram.build_application("123:abc")
     api = FastAPI()
-    api.include_router(telegram.webhook_router(app, "hook-secret"))
-    app.process_update = fake.process_update  # type: ignore[method-assign]
+    api.include_router(telegram.webhook_router(ctx, app, "hook-secret"))
     body = json.loads((FIXTURES / "text.json").read_text(encoding="utf-8"))
     with TestClient(api) as http:
         assert http.post(telegram.WEBHOOK_PATH, json=body).status_code == 403
         bad = {"X-Telegram-Bot-Api-Secret-Token": "nope"}
         assert http.post(telegram.WEBHOOK_PATH, json=body, headers=bad).status_code == 403
-        assert fake.processed == []
+        assert counts(ctx) == (0, 0)
         good = {"X-Telegram-Bot-Api-Secret-Token": "hook-secret"}
         assert http.post(telegram.WEBHOOK_PATH, json=body, headers=good).status_code == 200
-    assert [u.update_id for u in fake.processed] == [900002]
+        first = counts(ctx)
+        assert http.post(telegram.WEBHOOK_PATH, json=body, headers=good).status_code == 200  # Telegram retried
+    assert first[0] == 1 and first[1] >= 1
+    assert counts(ctx) == first  # the second delivery stored nothing and queued no second reply
     with ctx.transaction() as s:
-        assert s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+        row = s.scalars(select(InboundUpdate)).one()
+        assert (row.update_id, row.status) == ("900002", "handled")
+        assert {r.chat_id for r in s.scalars(select(Outbox))} == {"123456789"}
 
 
 @pytest.mark.parametrize(
@@ -67,11 +73,14 @@ async def test_sender_translates_telegram_errors(error: Exception, retry_after: 
                                                  permanent: bool) -> None:
     sender = telegram.TelegramSender(FakeApp(error), 30, 1)  # type: ignore[arg-type]
     with pytest.raises(SendError) as caught:
-        await sender.send("42", "Trả lời")
+        await sender.send("42", Outgoing("Trả lời"))
     assert caught.value.retry_after == retry_after and caught.value.permanent is permanent
 
 
-async def test_sender_splits_long_answers() -> None:
+async def test_sender_splits_long_answers_and_puts_the_buttons_last() -> None:
     fake = FakeApp()
-    await telegram.TelegramSender(fake, 30, 1).send("42", "a" * 5000)  # type: ignore[arg-type]
-    assert [len(t) for _, t in fake.sent] == [4096, 904]
+    out = Outgoing("a" * 5000, ((Button("Đúng", "field:ok"),),))
+    await telegram.TelegramSender(fake, 30, 1).send("42", out)  # type: ignore[arg-type]
+    assert [len(t) for _, t, _ in fake.sent] == [4096, 904]
+    assert fake.sent[0][2] is None
+    assert fake.sent[1][2].inline_keyboard[0][0].callback_data == "field:ok"

@@ -8,8 +8,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from harness.factories import ask, make_meeting, make_world
-from storage import queue
-from storage.actions import questions
+from storage.actions import delivery, questions
 from storage.actions.outbox import enqueue
 from storage.clock import utcnow
 from storage.db import make_engine, make_sessionmaker, session_scope
@@ -45,25 +44,62 @@ def test_outbox_claim_retry_and_fail(sessions: sessionmaker[Session]) -> None:
         assert enqueue(s, channel="web", chat_id="c1", text="khác", key="k1").id == row.id
         rid = row.id
     with session_scope(sessions) as s:
-        claimed = queue.claim_outbox(s)
-        assert [r.id for r in claimed] == [rid]
-        assert queue.claim_outbox(s) == []  # locked by the lease
-        queue.mark_failed(s, rid, "HTTP 429", retry_after=30)
+        claimed = delivery.claim(s, "w1")
+        assert [r.id for r in claimed] == [rid] and claimed[0].locked_by == "w1"
+        assert delivery.claim(s, "w2") == []  # held by the lease
+        delivery.mark_failed(s, rid, "HTTP 500", worker="w2")  # not w2's row: nothing changes
+        assert claimed[0].attempts == 1 and claimed[0].last_error is None
+        delivery.mark_failed(s, rid, "HTTP 429", retry_after=30, worker="w1")
     with session_scope(sessions) as s:
-        assert queue.claim_outbox(s) == []  # not due yet
-        due = queue.claim_outbox(s, now=utcnow() + timedelta(seconds=31))
+        assert delivery.claim(s, "w1") == []  # not due yet
+        due = delivery.claim(s, "w1", now=utcnow() + timedelta(seconds=31))
         assert [r.id for r in due] == [rid]
-        queue.mark_failed(s, rid, "HTTP 400: chat not found", permanent=True)
+        delivery.mark_failed(s, rid, "HTTP 400: chat not found", permanent=True)
     with session_scope(sessions) as s:
         failed = s.get(Outbox, rid)
         assert failed is not None and failed.status == "failed" and "chat not found" in (failed.last_error or "")
-        queue.retry_outbox(s, rid)
-        claimed = queue.claim_outbox(s)
-        queue.mark_delivered(s, claimed[0].id)
-        queue.mark_delivered(s, claimed[0].id)
+        delivery.retry(s, rid)
+        claimed = delivery.claim(s, "w1")
+        delivery.mark_delivered(s, [claimed[0].id])
+        delivery.mark_delivered(s, [claimed[0].id])
     with session_scope(sessions) as s:
         done = s.get(Outbox, rid)
         assert done is not None and done.status == "sent" and done.delivered_at is not None
+
+
+def test_a_chat_gets_its_messages_in_order(sessions: sessionmaker[Session]) -> None:
+    """A later message to a chat waits while an earlier one is in flight or waiting for its retry."""
+    with session_scope(sessions) as s:
+        first = enqueue(s, channel="zalo", chat_id="c1", text="1", key="a").id
+        second = enqueue(s, channel="zalo", chat_id="c1", text="2", key="b").id
+        other = enqueue(s, channel="zalo", chat_id="c2", text="x", key="c").id
+    with session_scope(sessions) as s:
+        assert [r.id for r in delivery.claim(s, "w1")] == [first, other]
+        assert delivery.claim(s, "w2") == []
+        delivery.postpone(s, first, 30, "429", worker="w1")
+    with session_scope(sessions) as s:
+        assert delivery.claim(s, "w2") == []  # the first waits for its retry: the second waits behind it
+        assert delivery.claim(s, "w2", now=utcnow() + timedelta(seconds=31))[0].id == first
+        delivery.mark_delivered(s, [first])
+    with session_scope(sessions) as s:
+        assert [r.id for r in delivery.claim(s, "w2")] == [second]
+
+
+def test_leases_are_renewed_only_by_their_holder(sessions: sessionmaker[Session]) -> None:
+    with session_scope(sessions) as s:
+        rid = enqueue(s, channel="zalo", chat_id="c1", text="1", key="a").id
+    with session_scope(sessions) as s:
+        delivery.claim(s, "w1", lease=timedelta(seconds=1))
+    later = utcnow() + timedelta(seconds=5)
+    with session_scope(sessions) as s:
+        assert delivery.renew(s, [rid], "w2") == set()
+        assert delivery.renew(s, [rid], "w1") == {rid}  # renewed for a full lease from now
+        assert delivery.claim(s, "w2", now=later) == []
+    with session_scope(sessions) as s:
+        delivery.release(s, rid, "w1")
+        row = s.get(Outbox, rid)
+        assert row is not None and row.attempts == 0 and row.locked_by is None
+        assert [r.id for r in delivery.claim(s, "w2", now=later)] == [rid]
 
 
 def _claimer(url: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
@@ -72,7 +108,7 @@ def _claimer(url: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
     got: list[int] = []
     while True:
         with session_scope(factory) as s:
-            rows = queue.claim_outbox(s, limit=25)
+            rows = delivery.claim(s, "p", limit=25)
             if not rows:
                 break
             got.extend(r.id for r in rows)
@@ -117,5 +153,5 @@ def test_outbox_claims_are_disjoint(sessions: sessionmaker[Session], n: int) -> 
     seen: list[int] = []
     for _ in range(n):
         with session_scope(sessions) as s:
-            seen.extend(r.id for r in queue.claim_outbox(s, limit=4))
+            seen.extend(r.id for r in delivery.claim(s, "w", limit=4))
     assert len(seen) == len(set(seen)) == n * 4

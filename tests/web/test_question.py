@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from harness.factories import make_citizen
-from storage import lifecycle, queue
-from storage.actions import citizens, questions
+from storage import lifecycle
+from storage.actions import citizens, delivery, questions
 from storage.models import Outbox, Question, Reply, StatusEvent
 from tests.web.conftest import Console
 from tests.web.helpers import ask, post
@@ -84,9 +84,9 @@ def test_answer_reaches_every_asker_and_shows_delivery_state(console: Console) -
         assert {r.channel for r in rows} == {"web", "telegram"} and all("tháng 12" in r.text for r in rows)
         assert s.get(Question, b.id).status == lifecycle.IN_PROGRESS  # type: ignore[union-attr]
         failed = rows[1].id
-        queue.claim_outbox(s)
-        queue.mark_delivered(s, rows[0].id)
-        queue.mark_failed(s, failed, "Người dùng đã chặn bot", permanent=True)
+        delivery.claim(s, "w1")
+        delivery.mark_delivered(s, [rows[0].id])
+        delivery.mark_failed(s, failed, "Người dùng đã chặn bot", permanent=True)
         s.commit()
     page = c.get(f"/questions/{qid}").text
     assert "Đã gửi" in page and "Gửi lỗi" in page and "Người dùng đã chặn bot" in page

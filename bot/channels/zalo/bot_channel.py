@@ -71,13 +71,13 @@ async def send_outgoing(client: ZaloClient, chat_id: str, out: Outgoing) -> None
 
 
 async def answer(ctx: BotHost, client: ZaloClient, incoming: Incoming) -> None:
+    """Show "typing", then store and handle the update; the replies go out through the outbox.
+
+    Raises service.NotStored when the database could not take the update.
+    """
     with contextlib.suppress(ZaloError):
         await client.send_chat_action(incoming.chat_id)
-    for out in await service.handle(ctx, incoming):
-        try:
-            await send_outgoing(client, incoming.chat_id, out)
-        except ZaloError as exc:
-            log.warning("could not reply in a Zalo chat: %s (code %s)", exc.message, exc.code)
+    await service.handle(ctx, incoming)
 
 
 class _Backoff:
@@ -112,8 +112,14 @@ async def poll(ctx: BotHost, client: ZaloClient, stop: asyncio.Event, timeout: i
         backoff.ok()
         for update in updates:
             incoming = incoming_from_update(update)
-            if incoming is not None:
-                await answer(ctx, client, incoming)
+            # The platform hands an update out once: keep it here until the database takes it.
+            while incoming is not None:
+                try:
+                    await answer(ctx, client, incoming)
+                    break
+                except service.NotStored:
+                    log.warning("could not store a Zalo update; trying again")
+                    await asyncio.sleep(1.0)
 
 
 async def start_polling(ctx: BotHost, client: ZaloClient, stop: asyncio.Event) -> asyncio.Task[None]:
@@ -147,7 +153,10 @@ def webhook_router(ctx: BotHost, client: ZaloClient, secret: str) -> APIRouter:
             return parsed
         incoming = incoming_from_update(parsed[1])
         if incoming is not None:
-            await answer(ctx, client, incoming)
+            try:
+                await answer(ctx, client, incoming)
+            except service.NotStored:
+                return Response(status_code=503)  # not stored: the platform delivers it again
         return Response(status_code=200)
 
     return router
@@ -163,7 +172,8 @@ class ZaloSender:
         self.rate_per_second = rate_per_second
         self.rate_per_chat = rate_per_chat
 
-    async def send(self, chat_id: str, text: str) -> None:
+    async def send(self, chat_id: str, out: Outgoing) -> None:
+        text = render(out)
         try:
             for part in chunks(text):
                 await self.client.send_message(chat_id, part)

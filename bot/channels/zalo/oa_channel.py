@@ -145,9 +145,9 @@ class OaSender:
                 raise
             await self.client.send_text(await self.keeper.refresh(token), user_id, text)
 
-    async def send(self, chat_id: str, text: str) -> None:
+    async def send(self, chat_id: str, out: Outgoing) -> None:
         try:
-            for part in chunks(text, MAX_TEXT):
+            for part in chunks(render(out), MAX_TEXT):
                 await self._part(chat_id, part)
         except OaError as exc:
             raise _send_error(exc) from exc
@@ -158,18 +158,15 @@ def render(out: Outgoing) -> str:
 
 
 async def send_outgoing(sender: OaSender, chat_id: str, out: Outgoing) -> None:
-    await sender.send(chat_id, render(out))
+    await sender.send(chat_id, out)
 
 
-async def answer(ctx: BotHost, sender: OaSender, incoming: Incoming) -> None:
-    for out in await service.handle(ctx, incoming):
-        try:
-            await send_outgoing(sender, incoming.chat_id, out)
-        except SendError as exc:
-            log.warning("could not reply to a Zalo OA follower: %s", exc.message)
+async def answer(ctx: BotHost, incoming: Incoming) -> None:
+    """Store and handle the event; the replies go out through the outbox (OaSender)."""
+    await service.handle(ctx, incoming)
 
 
-def webhook_router(ctx: BotHost, sender: OaSender, config: OaConfig) -> APIRouter:
+def webhook_router(ctx: BotHost, config: OaConfig) -> APIRouter:
     """POST /hooks/zalo-oa: an event without Zalo's valid signature is refused and stores nothing."""
     router = APIRouter()
 
@@ -184,7 +181,10 @@ def webhook_router(ctx: BotHost, sender: OaSender, config: OaConfig) -> APIRoute
             return Response(status_code=403)
         incoming = incoming_from_event(body)
         if incoming is not None:
-            await answer(ctx, sender, incoming)
+            try:
+                await answer(ctx, incoming)
+            except service.NotStored:
+                return Response(status_code=503)  # not stored: Zalo delivers the event again
         return Response(status_code=200)
 
     return router
@@ -222,7 +222,7 @@ class OaChannel:
         client = OaClient(s.zalo_oa_api_url, s.zalo_oa_oauth_url)
         keeper = TokenKeeper(ctx, client, config)
         sender = OaSender(client, keeper, s.zalo_oa_rate_per_second)
-        return cls(client, keeper, sender, webhook_router(ctx, sender, config))
+        return cls(client, keeper, sender, webhook_router(ctx, config))
 
     async def start(self) -> None:
         """Store the configured tokens unless the database holds newer ones descending from them."""

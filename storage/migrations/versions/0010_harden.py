@@ -1,15 +1,15 @@
 """hardening: login attempts counted in the database, revocable console sessions, Open311 locations
 
-Revision ID: 0008_harden
-Revises: 0007_ratings_webchat
+Revision ID: 0010_harden
+Revises: 0009_inbox_outbox_leases
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_harden'
-down_revision = '0007_ratings_webchat'
+revision = '0010_harden'
+down_revision = '0009_inbox_outbox_leases'
 branch_labels = None
 depends_on = None
 

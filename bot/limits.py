@@ -1,0 +1,123 @@
+"""Send rates: at most so many messages per second on a channel and to one chat.
+
+`RateLimiter` keeps the pace inside one process. `SharedRateLimiter` keeps it across every worker
+process through the database (PostgreSQL), so N workers together stay under the platform's limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Protocol
+
+from bot.context import BotHost
+from bot.retry import BUSY, retrying
+from storage.actions import ratelimits
+
+log = logging.getLogger("doithoai.delivery")
+# Aim a few per cent under the limits: network jitter bunches requests on the way.
+MARGIN = 1.04
+
+
+class Limiter(Protocol):
+    def pause(self, seconds: float) -> None: ...
+
+    async def acquire(self, chat_id: str) -> None: ...
+
+
+class RateLimiter:
+    """Spaces sends: at most `per_second` in all and `per_chat` to one chat; FIFO within a chat."""
+
+    def __init__(self, per_second: float, per_chat: float) -> None:
+        self.interval = MARGIN / per_second if per_second > 0 else 0.0
+        self.chat_interval = MARGIN / per_chat if per_chat > 0 else 0.0
+        self._next = 0.0
+        self._next_chat: dict[str, float] = {}
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        """The platform said "too many requests": nothing leaves before `seconds` from now."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    async def wait_pause(self) -> None:
+        while (wait := self._paused_until - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+
+    async def acquire(self, chat_id: str) -> None:
+        now = time.monotonic()
+        chat_slot = max(now, self._next_chat.get(chat_id, 0.0))
+        self._next_chat[chat_id] = chat_slot + self.chat_interval
+        if len(self._next_chat) > 50_000:
+            self._next_chat = {k: v for k, v in self._next_chat.items() if v > now}
+        if chat_slot > now:
+            await asyncio.sleep(chat_slot - now)
+        # One departure at a time, spaced from the previous actual departure: a stalled event
+        # loop then cannot release a burst of sends that all waited for their turn.
+        async with self._lock:
+            while True:
+                wait = max(self._next, self._paused_until) - time.monotonic()
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            # Keep to the planned pace despite timer lateness, but never closer than half a step.
+            now = time.monotonic()
+            self._next = max(self._next + self.interval, now + self.interval / 2)
+
+
+class SharedRateLimiter:
+    """The pace of one channel shared by every process through the database's `rate_slots`.
+
+    Each send reserves the channel's and the chat's next slots in one statement and waits for the
+    later of the two; a 429 pushes the channel's next slot past the pause for every process.
+    """
+
+    def __init__(self, ctx: BotHost, channel: str, per_second: float, per_chat: float) -> None:
+        self.ctx = ctx
+        self.channel = channel
+        self.step = MARGIN / per_second if per_second > 0 else 0.0
+        self.chat_step = MARGIN / per_chat if per_chat > 0 else 0.0
+        self.local = RateLimiter(0, 0)  # only its pause: what this process learnt from a 429
+        self._writes: set[asyncio.Task[None]] = set()
+
+    def _steps(self, chat_id: str) -> dict[str, float]:
+        steps = {self.channel: self.step}
+        if self.chat_step > 0:
+            steps[f"{self.channel}:{chat_id}"] = self.chat_step
+        return steps
+
+    def _reserve(self, chat_id: str) -> float:
+        def once() -> float:
+            with self.ctx.transaction() as session:
+                return ratelimits.reserve(session, self._steps(chat_id))
+
+        return retrying(once, attempts=10)
+
+    def pause(self, seconds: float) -> None:
+        """Pause here at once, and tell the other processes (in the background)."""
+        self.local.pause(seconds)
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._share_pause, seconds))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    def _share_pause(self, seconds: float) -> None:
+        def write() -> None:
+            with self.ctx.transaction() as session:
+                ratelimits.pause(session, self.channel, seconds)
+
+        try:
+            retrying(write)
+        except BUSY:
+            log.warning("could not share a %s pause of %.1f s; this process keeps it", self.channel, seconds)
+
+    async def acquire(self, chat_id: str) -> None:
+        await self.local.wait_pause()
+        wait = await asyncio.to_thread(self._reserve, chat_id)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        await self.local.wait_pause()
+
+    def sweep(self) -> None:
+        with self.ctx.transaction() as session:
+            ratelimits.sweep(session)

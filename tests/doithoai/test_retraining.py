@@ -1,0 +1,23 @@
+"""A process sees a retrained model: the analyzer loads the file again once it changed."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from doithoai.wiring import NlpAnalyzer
+from nlp import classify
+
+
+def test_analyzer_reloads_a_replaced_model_file(tmp_path: Path) -> None:
+    path = tmp_path / "classifier.joblib"
+    classify.train(model_path=path)
+    analyzer = NlpAnalyzer(path)
+    first = analyzer.classifier
+    assert analyzer.reload_if_changed(every=0) is False  # nothing changed
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # as the worker's save would
+    assert analyzer.reload_if_changed(every=3600) is False  # looked too recently to look again
+    assert analyzer.reload_if_changed(every=0) is True
+    assert analyzer.classifier is not first
+    assert analyzer.analyze("Đường vào ấp 3 bị hư nặng").field
