@@ -12,8 +12,8 @@ from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from doithoai.cli import app
-from doithoai.config import get_settings
 from doithoai.cli_errors import EXIT_DATABASE
+from doithoai.config import get_settings
 from storage.dberrors import DatabaseBusy, DatabaseUnreachable, SchemaMissing, translate
 from storage.migrate import upgrade
 
