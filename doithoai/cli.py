@@ -315,7 +315,7 @@ def uploads_sweep() -> None:
 
 
 def _register_commands() -> None:
-    nlp_commands.register(app, corrections=_corrections)
+    nlp_commands.register(app, corrections=_corrections, agency_accuracy=_agency_accuracy)
     web_commands.register(app)
 
 
@@ -324,6 +324,14 @@ def _corrections() -> list[tuple[str, str]]:
     ctx = _ctx()
     with ctx.transaction() as session:
         return queries.confirmed_examples(session, Reach.admin(), corrections_only=True)
+
+
+def _agency_accuracy() -> dict[str, float | int]:
+    """Top-1 accuracy of the agency suggestion on the database's past assignments."""
+    from storage.queries.suggestions import agency_accuracy
+
+    with _ctx().transaction() as session:
+        return agency_accuracy(session)
 
 
 _register_commands()

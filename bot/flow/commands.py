@@ -12,7 +12,7 @@ from bot.flow import states
 from bot.flow.prompts import pick, prompt, short, withdraw_options
 from bot.flow.turn import Turn
 from storage import chat, lifecycle, queries
-from storage.actions import citizens, questions, webchat
+from storage.actions import citizens, questions
 from storage.errors import DomainError
 from storage.vnformat import vn_date
 
@@ -76,7 +76,6 @@ def on_confirming_erase(turn: Turn) -> str:
         return states.CONFIRMING_ERASE
     if choice == "erase:yes":
         citizens.erase_citizen(turn.session, turn.citizen.id)
-        webchat.erase_lines(turn.session, turn.citizen.id)
         for key in ("consent", "details_done"):
             turn.data.pop(key, None)
         turn.say(texts.ERASED)

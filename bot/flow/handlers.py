@@ -47,7 +47,9 @@ def handle(turn: Turn, state: str) -> str:
     new_state = _route(turn, state)
     if turn.citizen.channel == WEB:
         transcript.record_turn(turn)
-    turn.data["at"] = utcnow().timestamp()
+    if rating.free(turn, new_state):
+        # Answers that arrive after this are asked about as soon as the citizen is free again.
+        turn.data["at"] = utcnow().timestamp()
     return new_state
 
 

@@ -28,9 +28,14 @@ def _arrived_since_last_turn(turn: Turn) -> int | None:
     return pending.question_id
 
 
+def free(turn: Turn, state: str) -> bool:
+    """Not in the middle of a question or of answering the bot."""
+    return state not in states.BUSY and not (state == states.ASKING_QUESTION and turn.data.get("draft"))
+
+
 def maybe_enter(turn: Turn, state: str) -> str:
-    """RATING when an answer to rate arrived since the citizen's last message and they are free."""
-    if state in states.BUSY or (state == states.ASKING_QUESTION and turn.data.get("draft")):
+    """RATING when an answer to rate arrived since the citizen was last free, and they are free now."""
+    if not free(turn, state):
         return state
     qid = _arrived_since_last_turn(turn)
     if qid is None:

@@ -15,6 +15,7 @@ from storage.clock import aware, utcnow
 from storage.errors import ForbiddenMove, IntakeClosed, InvalidInput, NotFound, StaleVersion
 from storage.lookup import get_or_not_found
 from storage.models import Agency, Meeting, Question, StatusEvent, Unit
+from storage.queries.questions import duplicates_of
 
 MAX_TEXT = 10_000
 OPEN_MEETING_STATES = ("open",)
@@ -48,10 +49,7 @@ def root_code(session: Session, unit: Unit) -> str:
 
 def family(session: Session, primary: Question) -> list[Question]:
     """The primary question followed by every duplicate merged into it."""
-    dups = session.scalars(
-        select(Question).where(Question.duplicate_of_id == primary.id).order_by(Question.id)
-    ).all()
-    return [primary, *dups]
+    return [primary, *duplicates_of(session, primary.id)]
 
 
 def primary_of(session: Session, question: Question) -> Question:

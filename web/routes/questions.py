@@ -8,12 +8,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
+from nlp.moderation import flag as moderation_flag
 from nlp.privacy import mask_name, mask_phone
 from storage import lifecycle, notices, queries
 from storage.actions import console
 from storage.actions.questions import primary_of
 from storage.errors import DomainError, StaleVersion
 from storage.models import Question
+from storage.queries import suggestions
 from storage.reach import require_question
 from web.deps import Principal, current_user, db, get_ctx
 from web.forms import opt_date, opt_int, req_int
@@ -51,18 +53,36 @@ def question_page(request: Request, session: Session, user: Principal, question_
     members = [primary, *queries.duplicates_of(session, primary.id)]
     deliveries = queries.deliveries_of(session, [m.id for m in members])
     alternatives: list[Any] = question.alternatives or []
-    proposals = queries.proposed_duplicates(session, user.reach, question) if question.duplicate_of_id is None else []
+    analyzer = get_ctx(request).analyzer
+    proposals = proposed(session, user, question, [m.id for m in members], analyzer)
+    agencies = queries.list_agencies(session, user.reach) if not user.is_agency else []
+    held = moderation_flag(question.original_text)
     return render(
         request, "question.html", status_code=status_code, q=question, primary=primary, members=members,
-        proposals=proposals,
+        proposals=proposals, moderation=held.reason if held is not None else None,
+        earlier=suggestions.earlier_answers(session, user.reach, primary, analyzer) if not user.is_agency else [],
+        agency_hint=suggestions.suggest_agency(session, primary, agencies) if agencies else None,
         events=queries.events_of(session, question.id), replies=queries.replies_of(session, primary.id),
         deliveries=deliveries, contact=contact(question, user), alternatives=alternatives,
-        agencies=queries.list_agencies(session, user.reach) if not user.is_agency else [],
+        agencies=agencies,
         templates=queries.list_templates(session, user.reach, primary.field),
         allowed=sorted(lifecycle.ALLOWED.get(primary.status, frozenset()), key=lifecycle.STATUSES.index),
         reply_statuses=reply_statuses(primary.status),
         error=error, draft=draft or {},
     )
+
+
+def proposed(session: Session, user: Principal, question: Question, members: list[int],
+             analyzer: Any) -> list[tuple[Question, float]]:
+    """The duplicate proposed at intake, questions proposed as its duplicates, then the open
+    questions of the meeting most similar to it now: at most five, none already in its group."""
+    if question.duplicate_of_id is not None:
+        return []
+    out = queries.proposed_duplicates(session, user.reach, question)
+    seen = {q.id for q, _ in out} | set(members)
+    out += [(q, score) for q, score in suggestions.similar_open(session, user.reach, question, analyzer, members)
+            if q.id not in seen]
+    return out[:5]
 
 
 @router.get("/questions/{question_id}")
