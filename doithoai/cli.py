@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
 from rich.table import Table
 
-from doithoai import nlp_commands, web_commands
+from doithoai import nlp_commands, office_commands, web_commands
 from doithoai.cli_errors import HandledGroup
 from doithoai.context import Services
 from doithoai.web_commands import demo_users
@@ -211,6 +211,8 @@ def question_list(
                     "suggested_field": q.suggested_field, "confidence": q.confidence, "status": q.status,
                     "duplicate_of": q.duplicate_of.ticket if q.duplicate_of else None,
                     "agency": q.agency.name if q.agency else None, "channel": q.channel,
+                    "due_date": q.due_date.isoformat() if q.due_date else None, "urgency": q.urgency,
+                    "satisfied": q.satisfied, "reopen_count": q.reopen_count,
                     "created_at": q.created_at.isoformat(),
                 }, ensure_ascii=False))
             return
@@ -317,6 +319,7 @@ def uploads_sweep() -> None:
 def _register_commands() -> None:
     nlp_commands.register(app, corrections=_corrections, agency_accuracy=_agency_accuracy)
     web_commands.register(app)
+    office_commands.register(app)
 
 
 def _corrections() -> list[tuple[str, str]]:

@@ -62,9 +62,14 @@ class Settings(BaseSettings):
     question_join_seconds: float = 0.0
     max_attachment_bytes: int = 10 * 1024 * 1024
 
+    smtp_url: SecretStr | None = None
+    mail_from: str = "doithoai <noreply@doithoai.local>"
+    email_rate_per_second: float = 5.0
+    due_soon_days: int = 2
+
     @field_validator("telegram_token", "zalo_token", "secret_key", "telegram_webhook_secret",
                      "zalo_webhook_secret", "zalo_oa_app_secret", "zalo_oa_secret_key", "zalo_oa_refresh_token",
-                     "zalo_oa_access_token")
+                     "zalo_oa_access_token", "smtp_url")
     @classmethod
     def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and value.get_secret_value().strip().lower() in PLACEHOLDERS:

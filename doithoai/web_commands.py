@@ -79,6 +79,7 @@ def user_create(
     agency: Annotated[str | None, typer.Option(help="Agency name or number (role agency).")] = None,
     password: Annotated[str | None, typer.Option(help="Password; generated and printed once if omitted.")] = None,
     full_name: Annotated[str, typer.Option(help="Full name shown in the console.")] = "",
+    email: Annotated[str | None, typer.Option(help="E-mail address that receives the notices.")] = None,
 ) -> None:
     """Create a console account (argon2 password hash)."""
     ctx = Services()
@@ -95,7 +96,7 @@ def user_create(
                 raise DomainError("Cần --unit để tìm cơ quan theo tên (hoặc dùng số của cơ quan).")
         user = users.create_user(session, username=username, role=role, password=secret,
                                  unit_id=unit_id if role == "organiser" else None, agency_id=agency_id,
-                                 full_name=full_name)
+                                 full_name=full_name, email=email)
         console.print(f"Đã tạo tài khoản [bold]{user.username}[/bold] ({ROLE_LABELS[user.role]}).")
     if not password:
         console.print(f"Mật khẩu (chỉ in một lần): [bold]{secret}[/bold]")

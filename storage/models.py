@@ -41,6 +41,9 @@ class Unit(Base):
     path: Mapped[str] = mapped_column(String(400), index=True, default="/")
     depth: Mapped[int] = mapped_column(Integer, default=0)
     former_names: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Working days an agency gets per urgency level ({"normal": 10, ...}); None keeps the defaults.
+    deadline_days: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
@@ -56,6 +59,7 @@ class Agency(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit] = relationship()
@@ -148,6 +152,7 @@ class Question(Base):
     status_note: Mapped[str | None] = mapped_column(Text)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     due_date: Mapped[date | None] = mapped_column(Date)
+    urgency: Mapped[str | None] = mapped_column(String(16))
     # When the first change of status to resolved was recorded (the same time as that event); set by
     # storage.actions.questions._event, never cleared, for the agencies' on-time rate.
     resolved_at: Mapped[datetime | None] = mapped_column()
@@ -286,6 +291,8 @@ class Outbox(Base):
     reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id"), index=True)
     # The citizen's message this row answers, for a reply made in a conversation turn.
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_updates.id"), index=True)
+    # Set for a notice to a console user (e-mail or their linked chat), None for a citizen's message.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -352,7 +359,27 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    email: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OfficerChat(Base):
+    """A console user's own Telegram or Zalo chat that receives the same notices as their e-mail.
+
+    Created with a one-time `code`; the bot fills in `chat_id` when the user sends that code.
+    """
+
+    __tablename__ = "officer_chats"
+    __table_args__ = (UniqueConstraint("user_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str | None] = mapped_column(String(128))
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    code_until: Mapped[datetime | None] = mapped_column()
+    linked_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

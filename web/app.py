@@ -24,7 +24,23 @@ from web.middleware import BodyLimit, RequestTiming, SecurityHeaders, security_h
 from web.open311_format import error as open311_error
 from web.open311_format import format_of_path as open311_format_of
 from web.render import render
-from web.routes import admin, agenda, auth, classifier, meetings, open311, ops, overdue, questions, queue, reports
+from web.routes import (
+    account,
+    admin,
+    agenda,
+    attachments,
+    auth,
+    classifier,
+    inbox,
+    meetings,
+    open311,
+    ops,
+    overdue,
+    questions,
+    queue,
+    reports,
+    units,
+)
 
 log = logging.getLogger("doithoai.web")
 
@@ -100,13 +116,14 @@ def create_app(ctx: ConsoleHost, routers: Sequence[APIRouter] = ()) -> FastAPI:
         max_age=SESSION_HOURS * 3600, same_site="lax", https_only=public_url.startswith("https://"),
     )
     # The web chat accepts attachments up to max_attachment_bytes; everything else stays small.
-    attachments = int(getattr(settings, "max_attachment_bytes", 0) or 0)
-    app.add_middleware(BodyLimit, limit=max(MAX_BODY_BYTES, attachments + 64 * 1024))
+    upload_limit = int(getattr(settings, "max_attachment_bytes", 0) or 0)
+    app.add_middleware(BodyLimit, limit=max(MAX_BODY_BYTES, upload_limit + 64 * 1024))
     app.add_middleware(SecurityHeaders, hsts=public_url.startswith("https://"))
     app.add_middleware(RequestTiming)
     _install_handlers(app)
     app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
-    for module in (auth, meetings, queue, questions, agenda, overdue, reports, classifier, admin):
+    for module in (auth, meetings, queue, questions, agenda, overdue, reports, classifier, admin, inbox, account,
+                   units, attachments):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(open311.router)
     app.include_router(ops.router)

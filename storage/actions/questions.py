@@ -8,7 +8,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage import lifecycle, notices
+from storage import lifecycle, notices, workdays
+from storage.actions import notify
 from storage.actions.outbox import notify_askers
 from storage.analysis import Analyzer, PlainAnalyzer
 from storage.clock import aware, utcnow
@@ -271,23 +272,39 @@ def assign(
     *,
     actor: str,
     due_date: date | None = None,
+    urgency: str | None = None,
     note: str | None = None,
     expected_version: int | None = None,
 ) -> Question:
+    """Give the question (and its duplicates) to an agency; the agency's people are notified.
+
+    `urgency` without a `due_date` sets the due date that many working days from today.
+    """
     question = primary_of(session, get_or_not_found(session, Question, question_id))
     _check_version(question, expected_version)
     agency = get_or_not_found(session, Agency, agency_id)
+    if urgency is not None:
+        urgency = workdays.check_urgency(urgency)
+        if due_date is None:
+            unit = session.get(Unit, question.unit_id)
+            days = workdays.days_for(urgency, unit.deadline_days if unit else None)
+            due_date = workdays.add_working_days(workdays.today(), days)
     if question.status == lifecycle.RECEIVED:
         _apply_status(session, question, lifecycle.TRIAGED, actor, None, notify=False)
+    changed = False
     for member in family(session, question):
-        if member.agency_id != agency.id or member.due_date != due_date:
+        if member.agency_id != agency.id or member.due_date != due_date or member.urgency != urgency:
             _event(session, member, "assign", member.agency_id, agency.id, actor,
                    note or (f"Hạn xử lý {due_date:%d/%m/%Y}" if due_date else None))
             member.agency_id = agency.id
             member.due_date = due_date
+            member.urgency = urgency
             _touch(member)
+            changed = True
     if question.status != lifecycle.ASSIGNED:
         _apply_status(session, question, lifecycle.ASSIGNED, actor, note)
+    if changed:
+        notify.assigned(session, question)
     session.flush()
     return question
 
@@ -353,6 +370,7 @@ def escalate(session: Session, question_id: int, *, actor: str, note: str | None
         session, members, {m.id: notices.escalated(m.ticket or "", parent.name) for m in members},
         key=f"escalated:{question.id}:{parent.id}",
     )
+    notify.escalated(session, question, from_unit=unit, to_unit=parent, note=note)
     session.flush()
     return question
 

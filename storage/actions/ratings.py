@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import lifecycle, notices
+from storage.actions import notify
 from storage.actions.outbox import enqueue
 from storage.actions.questions import _check_version, _touch, family, primary_of
 from storage.clock import utcnow
@@ -131,4 +132,5 @@ def reopen(
         member.reopen_count += 1
         _touch(member)
     session.flush()
+    notify.reopened(session, primary, reason=text, by_citizen=actor == CITIZEN, key=str(primary.version))
     return primary
