@@ -279,6 +279,24 @@ def import_cmd(
 
 
 @app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="Where to write the copy, e.g. backups/doithoai-2026-12-01.db.")],
+) -> None:
+    """Copy the SQLite database while the service runs (online backup); for PostgreSQL, how to use pg_dump."""
+    from doithoai.backup import backup_sqlite, postgres_hint, sqlite_path
+
+    url = _ctx().settings.database_url
+    source = sqlite_path(url)
+    if source is None:
+        console.print(postgres_hint(url), highlight=False)
+        raise typer.Exit(2)
+    size = backup_sqlite(source, target)
+    console.print(f"Đã sao lưu {source} vào {target} ({vn_int(size // 1024)} KB). Phục hồi: dừng dịch vụ, chép tệp "
+                  f"này về {source} (hoặc trỏ DOITHOAI_DATABASE_URL tới nó) rồi chạy doithoai init-db.",
+                  highlight=False, soft_wrap=True)
+
+
+@app.command()
 def report(
     unit: Annotated[str | None, typer.Option(help="Unit code (default: the top unit).")] = None,
     year: Annotated[int | None, typer.Option(help="Only meetings of this year.")] = None,
