@@ -121,6 +121,10 @@ HELP = (
 UNKNOWN_COMMAND = "Lệnh «/{command}» không có. " + HELP
 
 RATING_QUESTION = notices.RATING_QUESTION
+OFFICER_LINKED = ("Đã liên kết: từ nay anh/chị nhận tại đây các thông báo công việc của tài khoản trên trang quản trị "
+                  "(việc được giao, nhắc hạn, câu hỏi chuyển lên, câu hỏi được mở lại).")
+OFFICER_LINK_EXPIRED = ("Mã liên kết không đúng hoặc đã hết hạn. Anh/chị vui lòng lấy mã mới ở trang "
+                        "«Tài khoản của tôi» trên trang quản trị.")
 RATING_YES = notices.RATING_YES
 RATING_NO = notices.RATING_NO
 RATING_ABOUT = "Câu hỏi {ticket}: {text}\n" + RATING_QUESTION

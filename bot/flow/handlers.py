@@ -24,11 +24,12 @@ from bot.flow.turn import Turn
 from bot.locality import match_unit
 from bot.messages import BUTTON, COMMAND, DOCUMENT, OPEN, PHOTO, TEXT, Button
 from nlp.privacy import valid_vn_phone
-from storage import chat, lookup, queries
+from storage import lookup, queries
 from storage.actions import attachments, citizens, questions, webchat
 from storage.clock import utcnow
 from storage.errors import DomainError, IntakeClosed
 from storage.models import Meeting
+from storage.queries import chat
 from storage.uploads import discard_upload
 from storage.vnformat import vn_int
 

@@ -13,10 +13,10 @@ from bot.flow import states
 from bot.flow.prompts import clean_text, pick, prompt, rating_options, wants_skip
 from bot.flow.turn import Turn
 from bot.messages import BUTTON, TEXT
-from storage import satisfaction
 from storage.actions import ratings
 from storage.errors import DomainError
 from storage.models import Question
+from storage.queries import satisfaction
 
 MAX_REASON = ratings.MAX_REASON
 

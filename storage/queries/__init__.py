@@ -1,7 +1,8 @@
 """Reads for the console, the bots, the CLI and reports, one module per subject.
 
 Every organiser-facing read takes a `Reach`. Callers use `from storage import queries` and
-`queries.<name>`; the modules say where each read lives.
+`queries.<name>`; the modules say where each read lives. The citizen's own chat (`chat`) and the
+ratings of answers (`satisfaction`) are imported as modules: `from storage.queries import chat`.
 """
 
 from __future__ import annotations
