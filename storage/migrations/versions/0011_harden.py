@@ -1,15 +1,15 @@
 """hardening: login attempts counted in the database, revocable console sessions, Open311 locations
 
-Revision ID: 0010_harden
-Revises: 0009_inbox_outbox_leases
+Revision ID: 0011_harden
+Revises: 0010_office_notices
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010_harden'
-down_revision = '0009_inbox_outbox_leases'
+revision = '0011_harden'
+down_revision = '0010_office_notices'
 branch_labels = None
 depends_on = None
 
