@@ -10,18 +10,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress
-from rich.table import Table
+from rich.table import Column, Table
 
-from doithoai import nlp_commands, office_commands, web_commands
+from doithoai import document_commands, nlp_commands, office_commands, web_commands
 from doithoai.cli_errors import HandledGroup
 from doithoai.context import Services
 from doithoai.web_commands import demo_users
+from nlp.fields import load_fields
 from storage import lifecycle, lookup, queries, reports
 from storage.actions import meetings as meeting_actions
 from storage.actions import replies, units
 from storage.clock import LOCAL_TZ, parse_datetime
 from storage.reach import Reach
-from storage.vnformat import vn_datetime, vn_int
+from vntext import reports as report_words
+from vntext import vn_datetime, vn_int
 
 app = typer.Typer(help="doithoai: câu hỏi của người dân cho hội nghị tiếp xúc, đối thoại.", no_args_is_help=True,
                   cls=HandledGroup)
@@ -214,6 +216,7 @@ def question_list(
                     "due_date": q.due_date.isoformat() if q.due_date else None, "urgency": q.urgency,
                     "satisfied": q.satisfied, "reopen_count": q.reopen_count,
                     "created_at": q.created_at.isoformat(),
+                    "summary": q.summary, "published": q.published_at is not None,
                 }, ensure_ascii=False))
             return
         table = Table("Mã", "Lĩnh vực", "Trạng thái", "Nội dung")
@@ -300,9 +303,9 @@ def backup(
 def report(
     unit: Annotated[str | None, typer.Option(help="Unit code (default: the top unit).")] = None,
     year: Annotated[int | None, typer.Option(help="Only meetings of this year.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
-    """Print the per-level table: meetings, attendances, questions and their outcome."""
+    """Print the report's tables (per level, field, agency, month), counted as on the console's page."""
     ctx = _ctx()
     with ctx.transaction() as session:
         if unit:
@@ -314,15 +317,30 @@ def report(
             raise _fail("Không có đơn vị nào để lập báo cáo." if not unit else f"Không tìm thấy đơn vị «{unit}».")
         start = datetime(year, 1, 1, tzinfo=LOCAL_TZ) if year else None
         end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ) if year else None
-        result = reports.per_level(session, found, start=start, end=end)
+        result = reports.build(session, found, datetime.now(LOCAL_TZ).date(), start=start, end=end)
+    tables = [(name, title, columns, getattr(result, name)) for name, title, columns in report_words.TABLES]
     if as_json:
-        typer.echo(json.dumps({"unit": result.unit_name, "rows": [r.as_dict() for r in result.rows],
-                               "total": result.total.as_dict()}, ensure_ascii=False))
+        typer.echo(json.dumps({"unit": result.unit_name, "year": year, "counting_rule": report_words.COUNTING_RULE,
+                               **{name: {"rows": [r.as_dict() for r in table.rows], "total": table.total.as_dict()}
+                                  for name, _, _, table in tables}}, ensure_ascii=False))
         return
-    table = Table(*reports.HEADERS, title=f"Kết quả tiếp xúc, đối thoại — {result.unit_name}")
-    for row in [*result.rows, result.total]:
-        table.add_row(*row.formatted())
-    console.print(table)
+    labels = {f.code: f.label for f in load_fields(ctx.settings.fields_path)}
+    console.print(f"[bold]{report_words.TITLE} — {result.unit_name}[/bold]" + (f", năm {year}" if year else ""))
+    console.print(report_words.COUNTING_RULE)
+    for name, title, columns, table in tables:
+        label = (lambda code: labels.get(code, code)) if name == "fields" else str
+        _print_table(title, [h for h, _ in columns],
+                     [report_words.row_texts(row, columns, label) for row in [*table.rows, table.total]])
+
+
+def _print_table(title: str, headers: list[str], rows: list[list[str]]) -> None:
+    """A table whose figures are never cut or wrapped: wider than the terminal if it must be."""
+    widths = [max([*(len(r[i]) for r in rows), *(len(w) for w in h.split())]) for i, h in enumerate(headers)]
+    grid = Table(*[Column(h, min_width=w, justify="left" if i == 0 else "right")
+                   for i, (h, w) in enumerate(zip(headers, widths, strict=True))], title=title)
+    for row in rows:
+        grid.add_row(*row)
+    console.print(grid, width=max(console.width, sum(widths) + 3 * len(widths) + 1), crop=False)
 
 
 @uploads_app.command("sweep")
@@ -338,6 +356,7 @@ def _register_commands() -> None:
     nlp_commands.register(app, corrections=_corrections, agency_accuracy=_agency_accuracy)
     web_commands.register(app)
     office_commands.register(app)
+    document_commands.register(app, unit_app)
 
 
 def _corrections() -> list[tuple[str, str]]:

@@ -24,9 +24,9 @@ console = Console()
 
 DEMO_ACCOUNTS = [
     ("quantri", "admin", None, None, "Quản trị hệ thống"),
-    ("tinh.hg", "organiser", "HG", None, "Tổ giúp việc Tỉnh ủy Hậu Giang"),
-    ("huyen.ph", "organiser", "HG-PH", None, "Tổ giúp việc Huyện ủy Phụng Hiệp"),
-    ("kinhte.ph", "agency", "HG-PH", "Phòng Kinh tế huyện Phụng Hiệp", "Cán bộ Phòng Kinh tế huyện Phụng Hiệp"),
+    ("thanhpho.ct", "organiser", "CT", None, "Tổ giúp việc Thành ủy Cần Thơ"),
+    ("xa.hoaan", "organiser", "CT-HA", None, "Tổ giúp việc Đảng ủy xã Hòa An"),
+    ("kinhte.hoaan", "agency", "CT-HA", "Phòng Kinh tế xã Hòa An", "Cán bộ Phòng Kinh tế xã Hòa An"),
 ]
 
 

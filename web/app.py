@@ -36,6 +36,7 @@ from web.routes import (
     open311,
     ops,
     overdue,
+    public,
     questions,
     queue,
     reports,
@@ -123,7 +124,7 @@ def create_app(ctx: ConsoleHost, routers: Sequence[APIRouter] = ()) -> FastAPI:
     _install_handlers(app)
     app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
     for module in (auth, meetings, queue, questions, agenda, overdue, reports, classifier, admin, inbox, account,
-                   units, attachments):
+                   units, attachments, public):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(open311.router)
     app.include_router(ops.router)

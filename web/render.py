@@ -14,7 +14,7 @@ from nlp.fields import Field, load_fields
 from storage import lifecycle
 from storage.actions.meetings import STATE_LABELS
 from storage.actions.users import ROLE_LABELS
-from storage.vnformat import vn_date, vn_datetime, vn_int, vn_pct
+from vntext import vn_date, vn_datetime, vn_int, vn_pct
 from web.security import csrf_token
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -3,8 +3,9 @@
 Follows http://wiki.open311.org/GeoReport_v2: every service has metadata, its definition
 (`services/{code}.json|xml`) lists the attribute a request needs (the meeting, as a
 `singlevaluelist`); `jurisdiction_id` is accepted on every call; errors come as
-[{"code", "description"}]. Reading requests needs a console session or an API key (citizens'
-questions are not public); posting needs an API key, sent as `api_key` or an `X-Api-Key` header.
+[{"code", "description"}]. Reading requests without an API key or a console session gives exactly
+the published requests (the answers on /cong-khai/); with one, each caller sees what its reach
+covers. Posting needs an API key, sent as `api_key` or an `X-Api-Key` header.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def _caller(request: Request, session: Session, api_key: str | None, *, key_only
         raise ApiError(401, "Cần khóa API (api_key hoặc tiêu đề X-Api-Key) để gửi yêu cầu.")
     user = logged_in_user(request, session)
     if user is None:
-        raise ApiError(401, "Cần khóa API (api_key hoặc tiêu đề X-Api-Key) hoặc phiên đăng nhập của trang quản trị.")
+        # Without a key or a console session: the answers organisers published, as on /cong-khai/.
+        return Caller(Reach.public(), None, False)
     return Caller(principal_from(session, user).reach, user.unit_id, False)
 
 
