@@ -1,15 +1,15 @@
 """hardening: login attempts counted in the database, revocable console sessions, Open311 locations
 
-Revision ID: 0011_harden
-Revises: 0010_office_notices
+Revision ID: 0012_harden
+Revises: 0011_documents_publication
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011_harden'
-down_revision = '0010_office_notices'
+revision = '0012_harden'
+down_revision = '0011_documents_publication'
 branch_labels = None
 depends_on = None
 
