@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp import classify
-from nlp.duplicate_eval import evaluate_duplicates, format_duplicates
+from nlp.duplicate_eval import default_groups_path, evaluate_duplicates, format_duplicates, load_groups
 from nlp.evaluate import evaluate, format_report, load_splits, plot_confusion, underthesea_macro_f1
 from nlp.fields import load_fields
 from nlp.metrics import lenient_gold, macro_f1
@@ -67,7 +67,11 @@ def main() -> None:
     classifier = classify.train(args.corpus, fields, None)
     train_seconds = time.perf_counter() - started
     report = evaluate(classifier, parts["test"], fields, split_sizes={k: len(v) for k, v in parts.items()})
-    duplicates = evaluate_duplicates(distractors=[e.text for e in parts["test"]])
+    others = [e.text for e in parts["test"]]
+    duplicates = {
+        name: evaluate_duplicates(load_groups(default_groups_path(name)), distractors=others)
+        for name in ("dev", "test")
+    }
     png = plot_confusion(report, args.out / "confusion_test.png")
     model = report["model"]
     summary = {
@@ -86,13 +90,17 @@ def main() -> None:
         "realistic_prior": report["realistic_prior"],
         "keyword_baseline_macro_f1": report["keyword_baseline"]["overall"]["macro_f1"],
         "underthesea_core": underthesea_macro_f1(parts["train"], parts["test"]),
-        "duplicates": {"similar": duplicates["similar"], "grouping": duplicates["grouping"]},
+        "duplicates": {
+            name: {"similar": report_["similar"], "grouping": report_["grouping"]}
+            for name, report_ in duplicates.items()
+        },
         "png": str(png) if png else None,
     }
     print(json.dumps(summary, ensure_ascii=False))
     print(format_report(report))
     print(f"underthesea_core TextClassifier: macro-F1 {summary['underthesea_core']['macro_f1']:.3f}")
-    print(format_duplicates(duplicates))
+    for name, report_ in duplicates.items():
+        print(format_duplicates(report_, name))
 
 
 if __name__ == "__main__":

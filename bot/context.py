@@ -44,6 +44,9 @@ class BotSettings(Protocol):
     flood_max_per_address: int
     question_join_seconds: float
     max_attachment_bytes: int
+    smtp_url: SecretStr | None
+    mail_from: str
+    email_rate_per_second: float
 
     def signing_key(self) -> str: ...
 

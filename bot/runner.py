@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from bot import joiner, service
-from bot.channels import telegram, zalo
+from bot.channels import email, telegram, zalo
 from bot.channels.zalo import oa_channel
 from bot.context import BotHost
 from bot.delivery import DeliveryWorker, Sender
@@ -62,6 +62,9 @@ class Channels:
             out["zalo"] = zalo.ZaloSender(self.zalo_client, s.zalo_rate_per_second)
         if self.zalo_oa is not None:
             out[oa_channel.CHANNEL] = self.zalo_oa.sender
+        if s.smtp_url is not None:
+            config = email.SmtpConfig.from_url(s.smtp_url.get_secret_value())
+            out["email"] = email.EmailSender(config, s.mail_from, s.email_rate_per_second)
         return out
 
     async def open(self) -> None:

@@ -9,6 +9,7 @@ never a traceback.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sys
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
@@ -19,7 +20,10 @@ import typer
 
 __all__ = ["parse_line", "read_input", "register"]
 
+_log = logging.getLogger("doithoai.nlp_commands")
+
 CorrectionsLoader = Callable[[], Sequence[tuple[str, str]]]
+AgencyAccuracy = Callable[[], dict[str, float | int]]
 
 _BATCH = 256
 _MAX_ID_CHARS = 1000
@@ -242,9 +246,27 @@ def run_train(
         console.print(f"[yellow]Chưa có câu mẫu cho lĩnh vực: {', '.join(missing)}.[/yellow]")
 
 
-def run_eval(model: Path | None, fields: Path | None, corpus: Path | None, out: Path, as_json: bool) -> None:
+def _agency_figures(loader: AgencyAccuracy | None) -> dict[str, Any] | None:
+    """The agency suggestion's top-1 accuracy on past assignments, or None without a database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.errors import DomainError
+
+    if loader is None:
+        return None
+    try:
+        return dict(loader())
+    except (DomainError, SQLAlchemyError) as exc:
+        _log.warning("agency suggestion not evaluated: the database cannot be read (%s)", exc)
+        return {"error": "Không đọc được cơ sở dữ liệu để đánh giá gợi ý cơ quan."}
+
+
+def run_eval(
+    model: Path | None, fields: Path | None, corpus: Path | None, out: Path, as_json: bool,
+    agency_accuracy: AgencyAccuracy | None = None,
+) -> None:
     from nlp.classify import load_or_train
-    from nlp.duplicate_eval import evaluate_duplicates, format_duplicates
+    from nlp.duplicate_eval import default_groups_path, evaluate_duplicates, format_duplicates, load_groups
     from nlp.errors import NlpError
     from nlp.evaluate import evaluate, format_report, load_splits, plot_confusion
     from nlp.fields import load_fields
@@ -260,7 +282,12 @@ def run_eval(model: Path | None, fields: Path | None, corpus: Path | None, out: 
         typer.echo("Lỗi: không có dữ liệu kiểm tra (test) để đánh giá.", err=True)
         raise typer.Exit(code=2)
     report = evaluate(clf, parts["test"], field_list, split_sizes={k: len(v) for k, v in parts.items()})
-    report["duplicates"] = evaluate_duplicates(distractors=[e.text for e in parts["test"]])
+    others = [e.text for e in parts["test"]]
+    report["duplicates"] = {
+        name: evaluate_duplicates(load_groups(default_groups_path(name)), distractors=others)
+        for name in ("dev", "test")
+    }
+    report["agency"] = _agency_figures(agency_accuracy)
     out.mkdir(parents=True, exist_ok=True)
     png = plot_confusion(report, out / "confusion_test.png")
     report["png"] = [str(png)] if png is not None else []
@@ -269,13 +296,23 @@ def run_eval(model: Path | None, fields: Path | None, corpus: Path | None, out: 
         typer.echo(json.dumps(report, ensure_ascii=False))
         return
     typer.echo(format_report(report))
-    typer.echo(format_duplicates(report["duplicates"]))
+    for name in ("dev", "test"):
+        typer.echo(format_duplicates(report["duplicates"][name], name))
+    agency = report["agency"]
+    if agency and "error" not in agency:
+        typer.echo(f"agency suggestion: top-1 {agency['top1']:.1%} on {agency['judged']} past assignments "
+                   f"(of {agency['assigned']}; each judged on the assignments before it)")
+    elif agency:
+        typer.echo(agency["error"])
     typer.echo(f"Ma trận nhầm lẫn: {', '.join(report['png'])}")
 
 
-def register(app: typer.Typer, corrections: CorrectionsLoader | None = None) -> None:
+def register(
+    app: typer.Typer, corrections: CorrectionsLoader | None = None, agency_accuracy: AgencyAccuracy | None = None
+) -> None:
     """Add `classify`, `duplicates`, `similar`, `train` and `eval` to `app`. `corrections`, when
-    given, returns organisers' corrections as (text, field code) for `train --with-corrections`."""
+    given, returns organisers' corrections as (text, field code) for `train --with-corrections`;
+    `agency_accuracy` measures the agency suggestion on the database for `eval`."""
 
     @app.command("classify")
     def classify_cmd(model: ModelOpt = None, fields: FieldsOpt = None, corpus: CorpusOpt = None) -> None:
@@ -326,4 +363,4 @@ def register(app: typer.Typer, corrections: CorrectionsLoader | None = None) -> 
     ) -> None:
         """Đánh giá trên tập test (không dùng để huấn luyện hay chỉnh): macro-F1 với khoảng tin cậy 95%,
         tập giống tin nhắn thật, tỷ lệ tự động chấp nhận, câu hỏi trùng."""
-        run_eval(model, fields, corpus, out, as_json)
+        run_eval(model, fields, corpus, out, as_json, agency_accuracy)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from nlp.errors import FieldsError, ModelError, ModelMismatch, NlpError
 from nlp.fields import FALLBACK_CODE, Field, load_fields, taxonomy_hash
 from nlp.grouping import DuplicateHit, group
-from nlp.locality import CurrentAddress, to_current
 from nlp.moderation import check as moderation_check
 from nlp.privacy import mask_name, mask_phone, mask_text, valid_vn_phone
 from nlp.similar import SimilarIndex, find_similar, similar_all
@@ -22,7 +21,6 @@ __all__ = [
     "DEFAULT_MODEL_PATH",
     "FALLBACK_CODE",
     "Classifier",
-    "CurrentAddress",
     "DuplicateHit",
     "Field",
     "FieldsError",
@@ -44,7 +42,6 @@ __all__ = [
     "similar_all",
     "strip_diacritics",
     "taxonomy_hash",
-    "to_current",
     "train",
     "valid_vn_phone",
 ]

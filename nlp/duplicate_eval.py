@@ -25,8 +25,9 @@ class ParaphraseGroup:
     messages: tuple[str, ...]
 
 
-def default_groups_path() -> Path:
-    return Path(__file__).resolve().parent / "data" / "duplicates" / "dev.txt"
+def default_groups_path(split: str = "dev") -> Path:
+    """`dev.txt` (tuned on) or `test.txt` (only reported)."""
+    return Path(__file__).resolve().parent / "data" / "duplicates" / f"{split}.txt"
 
 
 def load_groups(path: Path | None = None) -> list[ParaphraseGroup]:
@@ -126,12 +127,12 @@ def evaluate_duplicates(
     }
 
 
-def format_duplicates(report: dict[str, Any]) -> str:
+def format_duplicates(report: dict[str, Any], name: str = "dev") -> str:
     """Two lines: the suggestions and the automatic grouping."""
     s, g = report["similar"], report["grouping"]
     return "\n".join(
         [
-            f"duplicates ({report['groups']} paraphrase groups, {report['messages']} messages, "
+            f"duplicates, {name} ({report['groups']} paraphrase groups, {report['messages']} messages, "
             f"{report['distractors']} other questions): true duplicate first {s['first']:.1%} "
             f"[{s['first_ci'][0]:.1%}–{s['first_ci'][1]:.1%}], in top 3 {s['top3']:.1%} "
             f"[{s['top3_ci'][0]:.1%}–{s['top3_ci'][1]:.1%}]",

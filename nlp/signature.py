@@ -45,26 +45,28 @@ _NOT_NAMES = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _synonyms() -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-    """(phrase, canonical form) of `nlp/data/synonyms.tsv`, longest phrase first."""
+def _synonyms() -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """First word -> (phrase, canonical form) of `nlp/data/synonyms.tsv`, longest phrase first."""
     path = Path(__file__).resolve().parent / "data" / "synonyms.tsv"
-    pairs = []
+    table: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
     for raw in path.read_text(encoding="utf-8").splitlines():
         if not raw or raw.startswith("#") or "\t" not in raw:
             continue
         phrase, _, canonical = raw.partition("\t")
-        pairs.append((tuple(phrase.split()), tuple(canonical.split())))
-    pairs.sort(key=lambda pc: -len(pc[0]))
-    return tuple(pairs)
+        words = tuple(phrase.split())
+        table.setdefault(words[0], []).append((words, tuple(canonical.split())))
+    for pairs in table.values():
+        pairs.sort(key=lambda pc: -len(pc[0]))
+    return table
 
 
 def _canonical(toks: list[str]) -> list[str]:
     """Tokens with synonym phrases replaced by their canonical form."""
-    pairs = _synonyms()
+    table = _synonyms()
     out: list[str] = []
     i = 0
     while i < len(toks):
-        for phrase, canonical in pairs:
+        for phrase, canonical in table.get(toks[i], ()):
             if tuple(toks[i : i + len(phrase)]) == phrase:
                 out.extend(canonical)
                 i += len(phrase)

@@ -22,7 +22,7 @@ __all__ = [
     "tokens",
 ]
 
-_log = logging.getLogger("doithoai.nlp.normalize")
+_log = logging.getLogger("doithoai.nlp.text")
 
 MAX_CHARS = 10_000
 """Longer input is cut to this many characters before normalising."""

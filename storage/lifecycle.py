@@ -49,6 +49,8 @@ ALLOWED: dict[str, frozenset[str]] = {
 QUEUE_STATUSES: tuple[str, ...] = (RECEIVED, TRIAGED, ESCALATED)
 OPEN_STATUSES: tuple[str, ...] = (RECEIVED, TRIAGED, ASSIGNED, IN_PROGRESS, UNRESOLVED, ESCALATED)
 CLOSED_STATUSES: tuple[str, ...] = (RESOLVED, REJECTED, WITHDRAWN)
+# An agency may hand an assignment back to the unit's queue (as triaged) from these.
+HAND_BACK_FROM: frozenset[str] = frozenset({ASSIGNED, IN_PROGRESS, UNRESOLVED})
 
 
 # An answer with one of these statuses ends the handling for now: its citizen is asked to rate it,

@@ -41,7 +41,21 @@ class Unit(Base):
     path: Mapped[str] = mapped_column(String(400), index=True, default="/")
     depth: Mapped[int] = mapped_column(Integer, default=0)
     former_names: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Working days an agency gets per urgency level ({"normal": 10, ...}); None keeps the defaults.
+    deadline_days: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How the unit's official documents are headed and signed (Nghị định 30/2020/NĐ-CP); empty: derived
+    # from the name ("ỦY BAN NHÂN DÂN" + name, "UBND", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH").
+    doc_parent_body: Mapped[str] = mapped_column(String(200), default="")
+    doc_issuing_body: Mapped[str] = mapped_column(String(200), default="")
+    doc_symbol: Mapped[str] = mapped_column(String(40), default="")
+    doc_place: Mapped[str] = mapped_column(String(100), default="")
+    doc_signer_authority: Mapped[str] = mapped_column(String(200), default="")
+    doc_signer_title: Mapped[str] = mapped_column(String(200), default="")
+    doc_signer_name: Mapped[str] = mapped_column(String(200), default="")
+    # Standing recipients of its documents, one per line ("Thường trực Tỉnh ủy").
+    doc_recipients: Mapped[str] = mapped_column(Text, default="")
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
 
@@ -56,6 +70,7 @@ class Agency(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit] = relationship()
@@ -148,10 +163,15 @@ class Question(Base):
     status_note: Mapped[str | None] = mapped_column(Text)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     due_date: Mapped[date | None] = mapped_column(Date)
+    urgency: Mapped[str | None] = mapped_column(String(16))
     # When the first change of status to resolved was recorded (the same time as that event); set by
     # storage.actions.questions._event, never cleared, for the agencies' on-time rate.
     resolved_at: Mapped[datetime | None] = mapped_column()
     answered_at_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The organisers' short wording of the question (of the group, on its primary); the original is kept.
+    summary: Mapped[str | None] = mapped_column(Text)
+    # When its answer was published on the meeting's public page (and in Open311 without a key).
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
     # The citizen's latest rating of an answer (None: not rated), and how many times the question was
     # re-opened (by its citizen's "Chưa hài lòng" or by an organiser); written by storage.actions.ratings.
     satisfied: Mapped[bool | None] = mapped_column(Boolean)
@@ -160,6 +180,10 @@ class Question(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Where the problem is, when a client says (Open311 address_string, lat/long).
+    address: Mapped[str | None] = mapped_column(String(300))
+    lat: Mapped[float | None] = mapped_column(Float)
+    long: Mapped[float | None] = mapped_column(Float)
 
     meeting: Mapped[Meeting] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -282,6 +306,8 @@ class Outbox(Base):
     reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id"), index=True)
     # The citizen's message this row answers, for a reply made in a conversation turn.
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_updates.id"), index=True)
+    # Set for a notice to a console user (e-mail or their linked chat), None for a citizen's message.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -348,7 +374,27 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    email: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OfficerChat(Base):
+    """A console user's own Telegram or Zalo chat that receives the same notices as their e-mail.
+
+    Created with a one-time `code`; the bot fills in `chat_id` when the user sends that code.
+    """
+
+    __tablename__ = "officer_chats"
+    __table_args__ = (UniqueConstraint("user_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str | None] = mapped_column(String(128))
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    code_until: Mapped[datetime | None] = mapped_column()
+    linked_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -428,3 +474,24 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class LoginThrottle(Base):
+    """Login attempts per key ("user:NAME", "addr:IP") in the current window, shared by every process."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsoleSession(Base):
+    """A console login; the cookie holds a random token, only its hash is stored. Deleting the row ends it."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -27,10 +27,11 @@ from bot.context import BotHost
 from bot.flow.inputs import sanitized
 from bot.flow.prompts import short
 from bot.messages import Incoming, Outgoing
-from storage import chat, queries
+from storage import queries
 from storage.actions import delivery
 from storage.actions import webchat as webchat_actions
 from storage.models import Question
+from storage.queries import chat
 from storage.uploads import save_upload
 
 CHANNEL = "web"
@@ -121,8 +122,8 @@ def make_router(ctx: BotHost) -> APIRouter:
     @router.get("/chat/api/history")
     async def chat_history(request: Request) -> Response:
         chat_id, new = identity(request)
-        items = [] if new else await asyncio.to_thread(_history, ctx, chat_id)
-        return with_cookie(JSONResponse({"messages": items}), chat_id, new)
+        items, last = ([], 0) if new else await asyncio.to_thread(_history, ctx, chat_id)
+        return with_cookie(JSONResponse({"messages": items, "inbox_after": last}), chat_id, new)
 
     @router.get("/chat/api/inbox")
     async def chat_inbox(request: Request, after: int = 0) -> Response:
@@ -145,14 +146,15 @@ def incoming_from_body(chat_id: str, body: dict[str, Any], update_id: str | None
     return sanitized(inc)
 
 
-def _history(ctx: BotHost, chat_id: str) -> list[dict[str, Any]]:
-    """The cookie's citizen's transcript, oldest first; nothing for a chat never seen."""
+def _history(ctx: BotHost, chat_id: str) -> tuple[list[dict[str, Any]], int]:
+    """The cookie's citizen's transcript, oldest first, and the newest message id it covers."""
     with ctx.transaction() as session:
         citizen = chat.citizen_by_channel_id(session, CHANNEL, chat_id)
         if citizen is None:
-            return []
-        return [{"from": "me" if line.sender == webchat_actions.CITIZEN else "bot", "text": line.text,
-                 "buttons": line.buttons or [], "quote": line.quote} for line in chat.transcript(session, citizen.id)]
+            return [], 0
+        lines = [{"from": "me" if line.sender == webchat_actions.CITIZEN else "bot", "text": line.text,
+                  "buttons": line.buttons or [], "quote": line.quote} for line in chat.transcript(session, citizen.id)]
+        return lines, chat.shown_up_to(session, CHANNEL, chat_id)
 
 
 def _fetch_inbox(ctx: BotHost, chat_id: str, after: int) -> list[dict[str, Any]]:

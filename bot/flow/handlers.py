@@ -24,13 +24,14 @@ from bot.flow.turn import Turn
 from bot.locality import match_unit
 from bot.messages import BUTTON, COMMAND, DOCUMENT, OPEN, PHOTO, TEXT, Button
 from nlp.privacy import valid_vn_phone
-from storage import chat, lookup, queries
+from storage import lookup, queries
 from storage.actions import attachments, citizens, questions, webchat
 from storage.clock import utcnow
 from storage.errors import DomainError, IntakeClosed
 from storage.models import Meeting
+from storage.queries import chat
 from storage.uploads import discard_upload
-from storage.vnformat import vn_int
+from vntext import vn_int
 
 MAX_ATTACHMENTS = attachments.MAX_PER_QUESTION
 WEB = "web"
@@ -47,7 +48,9 @@ def handle(turn: Turn, state: str) -> str:
     new_state = _route(turn, state)
     if turn.citizen.channel == WEB:
         transcript.record_turn(turn)
-    turn.data["at"] = utcnow().timestamp()
+    if rating.free(turn, new_state):
+        # Answers that arrive after this are asked about as soon as the citizen is free again.
+        turn.data["at"] = utcnow().timestamp()
     return new_state
 
 

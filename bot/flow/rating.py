@@ -13,10 +13,10 @@ from bot.flow import states
 from bot.flow.prompts import clean_text, pick, prompt, rating_options, wants_skip
 from bot.flow.turn import Turn
 from bot.messages import BUTTON, TEXT
-from storage import satisfaction
 from storage.actions import ratings
 from storage.errors import DomainError
 from storage.models import Question
+from storage.queries import satisfaction
 
 MAX_REASON = ratings.MAX_REASON
 
@@ -28,9 +28,14 @@ def _arrived_since_last_turn(turn: Turn) -> int | None:
     return pending.question_id
 
 
+def free(turn: Turn, state: str) -> bool:
+    """Not in the middle of a question or of answering the bot."""
+    return state not in states.BUSY and not (state == states.ASKING_QUESTION and turn.data.get("draft"))
+
+
 def maybe_enter(turn: Turn, state: str) -> str:
-    """RATING when an answer to rate arrived since the citizen's last message and they are free."""
-    if state in states.BUSY or (state == states.ASKING_QUESTION and turn.data.get("draft")):
+    """RATING when an answer to rate arrived since the citizen was last free, and they are free now."""
+    if not free(turn, state):
         return state
     qid = _arrived_since_last_turn(turn)
     if qid is None:

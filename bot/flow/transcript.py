@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot import texts
 from bot.flow.turn import Turn
 from bot.messages import BUTTON, COMMAND, DOCUMENT, PHOTO, TEXT
-from storage import chat
 from storage.actions import webchat
+from storage.queries import chat
 
 LOOKBACK = 30
 

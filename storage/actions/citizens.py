@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.actions.rows import add_or_existing
+from storage.actions.webchat import erase_lines
 from storage.clock import utcnow
 from storage.lookup import get_or_not_found
 from storage.models import Citizen, Conversation, Question, StatusEvent
@@ -68,5 +69,7 @@ def erase_citizen(session: Session, citizen_id: int, *, actor: str = "citizen") 
     conv = session.get(Conversation, citizen.id)
     if conv is not None:
         conv.data = {}
+    citizen.origin = None
+    erase_lines(session, citizen.id)  # the web chat's transcript holds what the citizen typed
     session.flush()
     return citizen

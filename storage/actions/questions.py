@@ -8,16 +8,22 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage import lifecycle, notices
+from storage import lifecycle, workdays
+from storage.actions import notify
 from storage.actions.outbox import notify_askers
 from storage.analysis import Analyzer, PlainAnalyzer
 from storage.clock import aware, utcnow
 from storage.errors import ForbiddenMove, IntakeClosed, InvalidInput, NotFound, StaleVersion
 from storage.lookup import get_or_not_found
 from storage.models import Agency, Meeting, Question, StatusEvent, Unit
+from storage.queries.questions import duplicates_of
+from vntext import notices
 
 MAX_TEXT = 10_000
 OPEN_MEETING_STATES = ("open",)
+
+# A change to one of these statuses is told to every asker of the group.
+NOTIFY_STATUSES = frozenset({lifecycle.IN_PROGRESS, lifecycle.RESOLVED, lifecycle.UNRESOLVED, lifecycle.ASSIGNED})
 
 
 def _event(
@@ -48,10 +54,7 @@ def root_code(session: Session, unit: Unit) -> str:
 
 def family(session: Session, primary: Question) -> list[Question]:
     """The primary question followed by every duplicate merged into it."""
-    dups = session.scalars(
-        select(Question).where(Question.duplicate_of_id == primary.id).order_by(Question.id)
-    ).all()
-    return [primary, *dups]
+    return [primary, *duplicates_of(session, primary.id)]
 
 
 def primary_of(session: Session, question: Question) -> Question:
@@ -227,8 +230,8 @@ def _apply_status(
             member.status = new
             member.status_note = note
             _touch(member)
-    if notify and new in notices.NOTIFY_STATUSES:
-        texts = {m.id: notices.status_changed(m.ticket or "", new, note) for m in members}
+    if notify and new in NOTIFY_STATUSES:
+        texts = {m.id: notices.status_changed(m.ticket or "", lifecycle.label(new), note) for m in members}
         notify_askers(session, members, texts, key=f"status:{primary.id}:{new}:{primary.version}")
 
 
@@ -273,23 +276,39 @@ def assign(
     *,
     actor: str,
     due_date: date | None = None,
+    urgency: str | None = None,
     note: str | None = None,
     expected_version: int | None = None,
 ) -> Question:
+    """Give the question (and its duplicates) to an agency; the agency's people are notified.
+
+    `urgency` without a `due_date` sets the due date that many working days from today.
+    """
     question = primary_of(session, get_or_not_found(session, Question, question_id))
     _check_version(question, expected_version)
     agency = get_or_not_found(session, Agency, agency_id)
+    if urgency is not None:
+        urgency = workdays.check_urgency(urgency)
+        if due_date is None:
+            unit = session.get(Unit, question.unit_id)
+            days = workdays.days_for(urgency, unit.deadline_days if unit else None)
+            due_date = workdays.add_working_days(workdays.today(), days)
     if question.status == lifecycle.RECEIVED:
         _apply_status(session, question, lifecycle.TRIAGED, actor, None, notify=False)
+    changed = False
     for member in family(session, question):
-        if member.agency_id != agency.id or member.due_date != due_date:
+        if member.agency_id != agency.id or member.due_date != due_date or member.urgency != urgency:
             _event(session, member, "assign", member.agency_id, agency.id, actor,
                    note or (f"Hạn xử lý {due_date:%d/%m/%Y}" if due_date else None))
             member.agency_id = agency.id
             member.due_date = due_date
+            member.urgency = urgency
             _touch(member)
+            changed = True
     if question.status != lifecycle.ASSIGNED:
         _apply_status(session, question, lifecycle.ASSIGNED, actor, note)
+    if changed:
+        notify.assigned(session, question)
     session.flush()
     return question
 
@@ -355,6 +374,7 @@ def escalate(session: Session, question_id: int, *, actor: str, note: str | None
         session, members, {m.id: notices.escalated(m.ticket or "", parent.name) for m in members},
         key=f"escalated:{question.id}:{parent.id}",
     )
+    notify.escalated(session, question, from_unit=unit, to_unit=parent, note=note)
     session.flush()
     return question
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import lifecycle, notices
+from storage import lifecycle
+from storage.actions import notify
 from storage.actions.outbox import enqueue
 from storage.actions.questions import _check_version, _touch, family, primary_of
 from storage.clock import utcnow
 from storage.errors import ForbiddenMove, InvalidInput, NotFound
 from storage.lookup import get_or_not_found
 from storage.models import Citizen, Question, Rating, StatusEvent
+from vntext import notices
 
 MAX_REASON = 2000
 CITIZEN = "citizen"
@@ -131,4 +133,5 @@ def reopen(
         member.reopen_count += 1
         _touch(member)
     session.flush()
+    notify.reopened(session, primary, reason=text, by_citizen=actor == CITIZEN, key=str(primary.version))
     return primary

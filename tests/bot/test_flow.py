@@ -178,3 +178,145 @@ def test_open_web_page_resumes_the_current_prompt(ctx: BotTestContext) -> None:
     with ctx.transaction() as s:
         conv = s.scalars(select(Conversation)).one()
         assert conv.state == states.ASKING_QUESTION
+
+
+def _numbered(c: Citizen, label: str) -> str:
+    """The number a Zalo citizen types for `label`: its place among the last message's options."""
+    for out in reversed(c.last):
+        labels = [b.label for b in out.flat_buttons()]
+        if label in labels:
+            return str(labels.index(label) + 1)
+    raise AssertionError(f"no option {label!r} in {[o.text for o in c.last]}")
+
+
+def test_numbers_choose_in_every_state_and_never_become_text(ctx: BotTestContext) -> None:
+    c = Citizen(ctx, "n1", channel="zalo")
+    c.say("/start m_MA")
+    c.say(_numbered(c, "Hỏi ẩn danh"))
+    c.say("Đường vào ấp 3 bị hư nặng")
+    c.say(_numbered(c, "Gửi"))  # «1. Gửi» sends; it is not appended to the question
+    assert texts.FIELD_DETECTED.split("{")[0] in c.text
+    c.say(_numbered(c, "Chọn lĩnh vực khác"))
+    c.say(_numbered(c, "Giao thông"))
+    assert "Mã số" in c.text
+    c.say(_numbered(c, "Gửi câu hỏi khác"))  # «1. Gửi câu hỏi khác» asks for a question; "1" is none
+    assert texts.ASK_QUESTION in c.text
+    with ctx.transaction() as s:
+        assert s.scalars(select(Question.original_text)).all() == ["Đường vào ấp 3 bị hư nặng"]
+        conv = s.scalars(select(Conversation)).one()
+        assert conv.state == states.ASKING_QUESTION and not conv.data.get("draft")
+
+
+def test_words_choose_with_or_without_diacritics(ctx: BotTestContext) -> None:
+    c = Citizen(ctx, "n2", channel="zalo")
+    c.say("/start")
+    c.say("dong y")
+    c.say("Hội nghị đối thoại Huyện B")  # a meeting by its title alone
+    assert texts.ASK_NAME in c.text
+    for _ in range(2):
+        c.say("bo qua")
+    c.say("BỎ QUA.")
+    c.say("Nước máy có mùi phèn")
+    c.say("gui")
+    c.say("Khác")  # not an option here: «Khác» is a field, and «Chọn lĩnh vực khác» the full list
+    assert texts.FIELD_HINT in c.text
+    c.say("chon linh vuc khac")
+    c.say("khac")
+    assert "Mã số" in c.text
+    with ctx.transaction() as s:
+        q = s.scalars(select(Question)).one()
+        assert q.citizen_field == "khac" and q.confirmed_field is None and q.needs_review
+        assert q.meeting.code == "MB"
+
+
+def test_a_number_out_of_range_or_in_another_script_chooses_nothing(ctx: BotTestContext) -> None:
+    c = Citizen(ctx, "n3", channel="zalo")
+    c.say("/start")
+    for typed in ("3", "0", "１", "-1", "99999999999999999999"):
+        c.say(typed)
+        assert texts.CONSENT_HINT in c.text
+    c.say("2")
+    assert texts.ANONYMOUS in c.text
+
+
+def _answered_resolved(ctx: BotTestContext, c: Citizen) -> tuple[int, str]:
+    from storage.actions import replies
+
+    confirmation = c.ask("Đường vào ấp 3 bị hư nặng")
+    ticket = TICKET.search(confirmation)
+    assert ticket
+    with ctx.transaction() as s:
+        q = s.scalars(select(Question).where(Question.ticket == ticket.group(0))).one()
+        replies.reply(s, q.id, "Đường đã được sửa.", author="officer", status="resolved")
+        return q.id, ticket.group(0)
+
+
+def test_the_next_message_after_a_final_answer_rates_it(ctx: BotTestContext) -> None:
+    c = Citizen(ctx, "r1", channel="zalo")
+    qid, ticket = _answered_resolved(ctx, c)
+    c.say("2")  # «2. Chưa hài lòng» as the answer listed it
+    assert texts.RATING_WHY in c.text
+    c.say("Đường vẫn ngập khi mưa")
+    assert texts.REOPENED.format(ticket=ticket) in c.text
+    with ctx.transaction() as s:
+        q = s.get(Question, qid)
+        assert q is not None and q.status == "triaged" and q.reopen_count == 1 and q.satisfied is False
+        conv = s.scalars(select(Conversation)).one()
+        assert conv.state == states.DONE
+    c.say("Đường khác cũng hư")  # no answer waits: this starts a question again
+    assert "Đã ghi nhận" in c.text
+
+
+def test_rating_by_words_and_a_reply_that_is_no_rating(ctx: BotTestContext) -> None:
+    c = Citizen(ctx, "r2")
+    qid, _ = _answered_resolved(ctx, c)
+    c.say("cảm ơn")
+    assert texts.RATING_HINT in c.text and "Hài lòng" in [b.label for o in c.last for b in o.flat_buttons()]
+    c.say("hai long")
+    assert texts.RATING_THANKS in c.text
+    c.send("button", data=f"rate:{qid}:no")  # the old button again
+    assert "đã đánh giá" in c.text
+    with ctx.transaction() as s:
+        q = s.get(Question, qid)
+        assert q is not None and q.satisfied is True and q.status == "resolved"
+
+
+def test_an_answer_arriving_mid_question_is_rated_once_the_question_is_sent(ctx: BotTestContext) -> None:
+    from storage.actions import replies
+
+    c = Citizen(ctx, "r3")
+    c.ask("Đường vào ấp 3 bị hư nặng")
+    c.press("Gửi câu hỏi khác")
+    c.say("Điện chập chờn")
+    with ctx.transaction() as s:
+        first = s.scalars(select(Question)).one()
+        replies.reply(s, first.id, "Đã sửa.", author="officer", status="resolved")
+        first_id = first.id
+    c.say("mỗi tối")  # the draft goes on
+    assert "Đã ghi nhận" in c.text
+    c.press("Gửi")
+    c.press("Đúng")
+    assert "Mã số" in c.text and texts.RATING_QUESTION in c.text
+    c.press("Hài lòng")
+    with ctx.transaction() as s:
+        texts_ = s.scalars(select(Question.original_text).order_by(Question.id)).all()
+        assert texts_ == ["Đường vào ấp 3 bị hư nặng", "Điện chập chờn\nmỗi tối"]
+        q = s.get(Question, first_id)
+        assert q is not None and q.satisfied is True
+
+
+def test_withdraw_by_choice_and_erase_declined(ctx: BotTestContext) -> None:
+    c = Citizen(ctx, "w1", channel="zalo")
+    ticket = TICKET.search(c.ask("Đường vào ấp 3 bị hư nặng"))
+    assert ticket
+    c.say("/huy")
+    c.say(_numbered(c, "Không rút"))
+    assert texts.WITHDRAW_KEPT in c.text
+    c.say("/huy")
+    c.say(_numbered(c, f"Rút {ticket.group(0)}"))
+    assert texts.WITHDRAWN.format(ticket=ticket.group(0)) in c.text
+    c.say("/xoa_du_lieu")
+    c.say("khong xoa")
+    assert texts.ERASE_KEPT in c.text
+    c.say(ticket.group(0).lower())
+    assert "Đã rút" in c.text

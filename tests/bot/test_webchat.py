@@ -180,3 +180,19 @@ def test_flood_limit_per_address_holds_without_the_cookie(ctx: BotTestContext) -
     assert "cùng một mạng" in str(out[0]["text"])
     with ctx.transaction() as s:
         assert len(s.scalars(select(Question)).all()) == 2
+
+
+def test_a_reload_fetches_only_what_the_page_has_not_shown(ctx: BotTestContext) -> None:
+    client = client_for(ctx)
+    _ask_on_web(client)
+    with ctx.transaction() as s:
+        q = s.scalars(select(Question)).one()
+        replies.reply(s, q.id, "Trả lời thứ nhất.", author="tester", status="triaged")
+    assert len(client.get("/chat/api/inbox").json()["messages"]) == 1
+    with ctx.transaction() as s:
+        replies.reply(s, q.id, "Trả lời thứ hai.", author="tester")
+    send(client, text="/cauhoi", id="c1")  # a reply shown in its response, after the second answer
+    history = client.get("/chat/api/history").json()  # the page is reloaded
+    assert any("Trả lời thứ nhất." in m["text"] for m in history["messages"])
+    inbox = client.get(f"/chat/api/inbox?after={history['inbox_after']}").json()["messages"]
+    assert [m["text"].count("Trả lời thứ hai.") for m in inbox] == [1]

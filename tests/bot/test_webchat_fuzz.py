@@ -17,13 +17,15 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot import texts
 from bot.channels import webchat
 from bot.service import process
-from harness.bot import BotTestContext
-from storage.models import Question
+from harness.bot import BotTestContext, make_context
+from harness.factories import make_world
+from storage.db import make_engine, make_sessionmaker, session_scope
+from storage.models import Base, Question
 
 SEED = 20261201
 INPUTS = int(__import__("os").environ.get("FUZZ_N", "10000"))
@@ -98,14 +100,15 @@ def fuzz_ctx(ctx: BotTestContext) -> BotTestContext:
     return ctx
 
 
-def test_fuzzed_web_chat_always_answers_specifically(fuzz_ctx: BotTestContext) -> None:
+def run_fuzz(ctx: BotTestContext, seed: int, count: int) -> int:
+    """Send the seeded inputs, checking each answer; then check what was stored."""
     app = FastAPI()
-    app.include_router(webchat.make_router(fuzz_ctx))
+    app.include_router(webchat.make_router(ctx))
     clients: dict[int, TestClient] = {}
     done = 0
     with TestClient(app) as first:
         clients[0] = first
-        for n, who, body in inputs():
+        for n, who, body in inputs(seed, count):
             if n % HTTP_SHARE == 0:
                 client = clients.setdefault(who, TestClient(app))
                 # As a browser's JSON.stringify sends it: a lone surrogate as a \\ud800 escape.
@@ -116,15 +119,36 @@ def test_fuzzed_web_chat_always_answers_specifically(fuzz_ctx: BotTestContext) -
             else:
                 chat_id = f"fuzz{who}"
                 inc = webchat.incoming_from_body(chat_id, body, f"{chat_id}:{n}")
-                _check(n, body, [o.as_dict() for o in process(fuzz_ctx, inc)])
+                _check(n, body, [o.as_dict() for o in process(ctx, inc)])
             done += 1
-    assert done >= 10_000
-    with fuzz_ctx.transaction() as s:
+    with ctx.transaction() as s:
         stored = s.scalars(select(Question.original_text)).all()
         assert s.scalar(select(func.count()).select_from(Question)) == len(stored)
-    for text in stored:
-        text.encode("utf-8")  # no lone surrogate was stored
-        assert "\x00" not in text
+    for kept in stored:
+        kept.encode("utf-8")  # no lone surrogate was stored
+        assert "\x00" not in kept
+    return done
+
+
+def test_fuzzed_web_chat_always_answers_specifically(fuzz_ctx: BotTestContext) -> None:
+    assert run_fuzz(fuzz_ctx, SEED, INPUTS) >= 10_000
+
+
+def test_fuzzed_web_chat_on_postgresql(request: pytest.FixtureRequest) -> None:
+    """PostgreSQL refuses NUL in text and checks UTF-8 strictly: a shorter run there."""
+    url = request.getfixturevalue("pg_database")
+    engine = make_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    with session_scope(make_sessionmaker(engine)) as session:
+        make_world(session)
+    engine.dispose()
+    ctx = make_context(url, flood_max_questions=1000, flood_max_per_address=0)
+    try:
+        assert run_fuzz(ctx, SEED + 1, 1_000) == 1_000
+    finally:
+        ctx.engine.dispose()
 
 
 def test_odd_json_bodies_get_an_answer(fuzz_ctx: BotTestContext) -> None:

@@ -135,7 +135,7 @@ def test_train_and_eval(tmp_path: Path, model_path: Path, classifier: Classifier
     assert overall["macro_f1"] > 0.8 and overall["macro_f1_ci"][0] <= overall["macro_f1"] <= overall["macro_f1_ci"][1]
     assert report["model"]["intake"]["n"] > 0 and report["splits"]["test"] == report["test"]
     assert 0.0 < report["realistic_prior"]["auto_share"] <= 1.0 and report["balanced"]["macro_f1"] > 0.8
-    assert report["duplicates"]["similar"]["top3"] > 0.9
+    assert report["duplicates"]["dev"]["similar"]["top3"] > 0.9 and report["duplicates"]["test"]["groups"] > 10
     assert (out_dir / "confusion_test.png").stat().st_size > 1000
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from nlp.duplicate_eval import evaluate_duplicates, load_groups
+from nlp.duplicate_eval import default_groups_path, evaluate_duplicates, load_groups
 from nlp.grouping import DuplicateHit, group
 from nlp.signature import numbers_agree, signature
 from nlp.similar import SimilarIndex, find_similar, similar_all
@@ -68,6 +68,11 @@ def test_group_names_first_member_and_respects_numbers() -> None:
     assert by_id["a"].group != by_id["b"].group
     assert by_id["e"].group == "e" and by_id["f"].group == "f"
     assert group([]) == []
+
+
+def test_held_out_groups_are_read() -> None:
+    groups = load_groups(default_groups_path("test"))
+    assert len(groups) >= 15 and {g.place for g in groups}.isdisjoint({g.place for g in load_groups()})
 
 
 def test_labelled_groups_meet_the_tuned_figures() -> None:

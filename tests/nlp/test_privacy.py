@@ -47,12 +47,3 @@ def test_mask_text() -> None:
     assert "a***@gmail.com" in out
     assert "5.000.000 đồng ngày 12/3/2024 ở ấp 3" in out
     assert mask_text("") == ""
-
-
-def test_old_address_to_current_unit() -> None:
-    from nlp.locality import to_current
-
-    found = to_current("xã Long Hưng, huyện Châu Thành, tỉnh Tiền Giang")
-    assert found is not None and found.exact and found.province == "Tỉnh Đồng Tháp"
-    assert to_current("ấp 3") is None
-    assert to_current("") is None

@@ -19,11 +19,11 @@ router = APIRouter(dependencies=[Depends(csrf_protect)])
 
 
 def _users_page(request: Request, session: Session, error: str | None = None, values: dict[str, str] | None = None,
-                created: tuple[str, str] | None = None) -> Response:
+                created: tuple[str, str] | None = None, reset: tuple[str, str] | None = None) -> Response:
     return render(request, "users.html", status_code=422 if error else 200, users=queries.list_users(session),
                   units={u.id: u for u in queries.list_units(session, Reach.admin())},
                   agencies=queries.list_agencies(session, Reach.admin()), roles=ROLES, error=error,
-                  values=values or {}, created=created)
+                  values=values or {}, created=created, reset=reset)
 
 
 @router.get("/admin/users")
@@ -35,14 +35,16 @@ def user_list(request: Request, _user: Principal = Depends(admin), session: Sess
 def user_create(
     request: Request, username: str = Form("", max_length=100), full_name: str = Form("", max_length=200),
     role: str = Form(""), unit_id: str = Form(""), agency_id: str = Form(""), password: str = Form("", max_length=200),
-    _user: Principal = Depends(admin), session: Session = Depends(db),
+    email: str = Form("", max_length=200), _user: Principal = Depends(admin), session: Session = Depends(db),
 ) -> Response:
-    values = {"username": username, "full_name": full_name, "role": role, "unit_id": unit_id, "agency_id": agency_id}
+    values = {"username": username, "full_name": full_name, "role": role, "unit_id": unit_id, "agency_id": agency_id,
+              "email": email}
     secret = password or users.new_password()
     try:
         with get_ctx(request).transaction() as tx:
             created = users.create_user(tx, username=username, role=role, password=secret, full_name=full_name,
-                                        unit_id=opt_int(unit_id, "Đơn vị"), agency_id=opt_int(agency_id, "Cơ quan"))
+                                        unit_id=opt_int(unit_id, "Đơn vị"), agency_id=opt_int(agency_id, "Cơ quan"),
+                                        email=email or None)
             name = created.username
     except DomainError as exc:
         return _users_page(request, session, error=exc.message, values=values)
@@ -50,10 +52,40 @@ def user_create(
 
 
 @router.post("/admin/users/{user_id}/active")
-def user_active(user_id: int, request: Request, active: str = Form("0"), _user: Principal = Depends(admin)) -> Response:
-    with get_ctx(request).transaction() as tx:
-        users.set_active(tx, user_id, active == "1")
+def user_active(user_id: int, request: Request, active: str = Form("0"), _user: Principal = Depends(admin),
+                session: Session = Depends(db)) -> Response:
+    try:
+        with get_ctx(request).transaction() as tx:
+            users.set_active(tx, user_id, active == "1")
+    except DomainError as exc:
+        if exc.http_status == 404:
+            raise
+        return _users_page(request, session, error=exc.message)
     flash(request, "Đã mở khóa tài khoản." if active == "1" else "Đã khóa tài khoản.")
+    return redirect("/admin/users")
+
+
+@router.post("/admin/users/{user_id}/password")
+def user_reset_password(user_id: int, request: Request, _user: Principal = Depends(admin),
+                        session: Session = Depends(db)) -> Response:
+    """A new random password, shown once; every session of that account ends."""
+    secret = users.new_password()
+    with get_ctx(request).transaction() as tx:
+        name = users.set_password(tx, user_id, secret).username
+    return _users_page(request, session, reset=(name, secret))
+
+
+@router.post("/admin/users/{user_id}/email")
+def user_email(user_id: int, request: Request, email: str = Form("", max_length=200),
+               _user: Principal = Depends(admin), session: Session = Depends(db)) -> Response:
+    try:
+        with get_ctx(request).transaction() as tx:
+            users.set_email(tx, user_id, email)
+    except DomainError as exc:
+        if exc.http_status == 404:
+            raise
+        return _users_page(request, session, error=exc.message)
+    flash(request, "Đã lưu địa chỉ thư.")
     return redirect("/admin/users")
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from itertools import groupby
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storage import queries
+from storage import queries, workdays
 from storage.actions import console
-from storage.vnformat import LOCAL_TZ
 from web.deps import Principal, current_user, db, get_ctx
 from web.render import flash, redirect, render
 from web.security import csrf_protect
@@ -20,7 +19,7 @@ router = APIRouter(dependencies=[Depends(csrf_protect)])
 
 
 def today() -> date:
-    return datetime.now(LOCAL_TZ).date()
+    return workdays.today()
 
 
 @router.get("/overdue")
@@ -29,13 +28,18 @@ def overdue(request: Request, user: Principal = Depends(current_user), session: 
     rows = queries.overdue(session, user.reach, day)
     groups = [(name, list(items)) for name, items in groupby(rows, key=lambda r: r[0].agency.name if r[0].agency
                                                                else "")]
-    return render(request, "overdue.html", groups=groups, today=day, total=len(rows))
+    return render(request, "overdue.html", groups=groups, today=day, total=len(rows),
+                  working_days=workdays.working_days_between, urgency_label=workdays.label)
 
 
 @router.post("/overdue/{question_id}/remind")
 def remind(question_id: int, request: Request, user: Principal = Depends(current_user)) -> Response:
     with get_ctx(request).transaction() as tx:
-        event = console.remind(tx, user.reach, question_id)
+        event, sent = console.remind(tx, user.reach, question_id)
         note = event.note or ""
-    flash(request, f"Đã gửi nhắc nhở: {note}.")
+    if sent:
+        flash(request, f"Đã gửi nhắc nhở ({sent} thư, tin nhắn): {note}.")
+    else:
+        flash(request, f"Đã ghi nhắc nhở: {note}. Không có thư mới: cơ quan đã được nhắc hôm nay hoặc chưa có "
+                       "địa chỉ nhận thông báo.", "warn")
     return redirect("/overdue")

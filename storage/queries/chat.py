@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import ChatLine, Citizen, Question, Reply, ReplyQuestion
+from storage.models import ChatLine, Citizen, Outbox, Question, Reply
+from storage.queries.replies import latest_replies
 
 
 def own_question(session: Session, citizen_id: int, ticket: str) -> Question | None:
@@ -19,10 +20,7 @@ def own_question(session: Session, citizen_id: int, ticket: str) -> Question | N
 
 
 def latest_answer(session: Session, question_id: int) -> Reply | None:
-    return session.scalars(
-        select(Reply).join(ReplyQuestion, ReplyQuestion.reply_id == Reply.id)
-        .where(ReplyQuestion.question_id == question_id).order_by(Reply.created_at.desc(), Reply.id.desc())
-    ).first()
+    return latest_replies(session, [question_id]).get(question_id)
 
 
 def transcript(session: Session, citizen_id: int, limit: int = 200) -> list[ChatLine]:
@@ -46,3 +44,15 @@ def citizen_by_channel_id(session: Session, channel: str, channel_user_id: str) 
         select(Citizen).where(Citizen.channel == channel, Citizen.channel_user_id == channel_user_id)
     ).first()
 
+
+
+def shown_up_to(session: Session, channel: str, chat_id: str) -> int:
+    """The outbox id up to which a chat's messages were all delivered (so kept in its transcript):
+    below the first message still waiting, or the newest one when none waits."""
+    waiting = session.scalar(select(func.min(Outbox.id)).where(
+        Outbox.channel == channel, Outbox.chat_id == chat_id, Outbox.status == "pending"))
+    if waiting is not None:
+        return int(waiting) - 1
+    return int(session.scalar(
+        select(func.max(Outbox.id)).where(Outbox.channel == channel, Outbox.chat_id == chat_id)
+    ) or 0)

@@ -1,0 +1,71 @@
+"""The web chat page in real Chromium: buttons, the rated answer quoting its question, a reload that
+keeps the conversation, commands as buttons, erasure asked first."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from bot.channels import webchat
+from harness.bot import BotTestContext
+from harness.servers import serve_app
+from storage.actions import replies
+from storage.models import Question
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
+                                                     "(apt-get install chromium)"),
+]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+QUESTION = "Đường vào ấp 3 bị hư nặng, mùa mưa xe không chạy được"
+EMOJI = re.compile("[\U0001f000-\U0001ffff\u2600-\u27bf\ufe0f]")
+
+
+def test_the_web_chat_in_chromium(ctx: BotTestContext) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    app = FastAPI()
+    app.include_router(webchat.make_router(ctx))
+    with serve_app(app) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        page = browser.new_context(viewport={"width": 400, "height": 760}, locale="vi-VN").new_page()
+        page.goto(f"{base}/chat/MA")
+        page.get_by_role("button", name="Hỏi ẩn danh").click()
+        page.locator("#text").fill(QUESTION)
+        page.locator("#text").press("Enter")
+        page.locator(".msg.bot .buttons button", has_text="Gửi").last.click()
+        page.locator(".msg.bot .buttons button", has_text="Đúng").last.click()
+        expect(page.locator(".msg.bot").last).to_contain_text(re.compile(r"HG-2026-\d{6}"))
+        assert not EMOJI.search(page.locator("body").inner_text())
+
+        with ctx.transaction() as s:
+            q = s.scalars(select(Question)).one()
+            replies.reply(s, q.id, "Huyện đã sửa xong đường.", author="officer", status="resolved")
+        answer = page.locator(".msg.answer", has_text="Huyện đã sửa xong đường.")
+        expect(answer).to_have_count(1, timeout=20_000)
+        expect(answer.locator(".quote")).to_contain_text(QUESTION)
+        answer.get_by_role("button", name="Chưa hài lòng").click()
+        expect(page.locator(".msg.bot").last).to_contain_text("vì sao")
+        page.locator("#text").fill("Mới vá một nửa đường")
+        page.locator("#text").press("Enter")
+        expect(page.locator(".msg.bot").last).to_contain_text("mở lại")
+
+        page.reload()
+        expect(page.locator(".msg.me", has_text=QUESTION)).to_have_count(1)
+        expect(page.locator(".msg.answer, .msg.bot", has_text="Huyện đã sửa xong đường.")).to_have_count(1)
+        expect(page.locator(".msg.me", has_text="Mới vá một nửa đường")).to_have_count(1)
+
+        page.locator("#commands").get_by_role("button", name="Xóa dữ liệu").click()
+        confirm = page.locator(".msg.bot").last
+        expect(confirm).to_contain_text("có chắc")
+        confirm.get_by_role("button", name="Xóa dữ liệu").click()
+        expect(page.locator(".msg.bot").last).to_contain_text("Đã xóa")
+        page.reload()
+        expect(page.locator(".msg.me", has_text=QUESTION)).to_have_count(0)
+        browser.close()
