@@ -34,6 +34,7 @@ from storage.actions import citizens, conversations, delivery, inbox, outbox
 from storage.clock import utcnow
 from storage.db import is_postgres
 from storage.models import Citizen
+from telemetry.metrics import MESSAGES
 
 log = logging.getLogger("doithoai.bot")
 REPLY_WAIT_SECONDS = 10.0
@@ -86,9 +87,13 @@ def store(ctx: BotHost, updates: list[Incoming]) -> list[Stored]:
             return out
 
     try:
-        return retrying(once, sqlite=_sqlite(ctx))
+        stored = retrying(once, sqlite=_sqlite(ctx))
     except BUSY as exc:
         raise NotStored(str(exc)) from exc
+    for item in stored:
+        if item.new:
+            MESSAGES.labels(item.incoming.channel).inc()
+    return stored
 
 
 def process_stored(ctx: BotHost, item: Stored, *, answered_inline: bool = False) -> Result:

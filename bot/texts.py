@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from storage import notices
-from storage.vnformat import vn_date, vn_datetime, vn_int
+from vntext import notices, vn_date, vn_datetime, vn_int
 
 BUSY = "Hệ thống đang bận, vui lòng gửi lại sau."
 ERROR = "Xin lỗi, đã có lỗi khi xử lý tin nhắn của anh/chị. Anh/chị vui lòng thử lại sau ít phút."

@@ -15,7 +15,7 @@ from storage import lifecycle, queries
 from storage.actions import citizens, officer_chats, questions
 from storage.errors import DomainError
 from storage.queries import chat
-from storage.vnformat import vn_date
+from vntext import vn_date
 
 MAX_LISTED = 20
 TICKET = re.compile(r"([A-Za-z]{1,10})\s*-\s*(\d{4})\s*-\s*(\d{1,9})")

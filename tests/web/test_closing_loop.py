@@ -1,7 +1,7 @@
 """Closing the loop in real Chromium, with a real SMTP server on 127.0.0.1 and the outbox worker running:
 a citizen asks on the web chat, the organiser assigns (the agency's officer gets the e-mail), the officer
 answers resolved, the citizen is not satisfied and says why, the question is back in the agency's inbox,
-is answered again, and the citizen is satisfied."""
+is answered again, the citizen is satisfied, the organiser publishes and the public page shows it masked."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 QUESTION = "Đường vào ấp Tân Phú hư nặng, mùa mưa xe không chạy được"
 FIRST = "Phòng Kinh tế đã cho vá ổ gà đường vào ấp Tân Phú ngày 01/12/2026."
 WHY = "Mới vá một nửa, đoạn cuối vẫn ngập"
-SECOND = "Đoạn cuối đường ấp Tân Phú đã được nâng nền và trải đá xong ngày 05/12/2026."
+SECOND = "Đoạn cuối đường ấp Tân Phú đã được nâng nền và trải đá xong ngày 05/12/2026; liên hệ 0987654321."
 OFFICER_MAIL = "kinhte.a@example.vn"
 
 
@@ -192,6 +192,19 @@ def test_assign_mail_answer_not_satisfied_reopen_answer_again_satisfied(running:
         expect(second).to_have_count(1, timeout=15_000)
         second.locator("button.rate", has_text="Hài lòng").first.click()
         expect(citizen.locator(".msg.bot").last).to_contain_text("Cảm ơn anh/chị đã đánh giá", timeout=15_000)
+
+        # The organiser publishes the meeting's answers; anyone reads them without logging in, masked.
+        with running.ctx.sessions() as s:
+            meeting_id = s.scalars(select(Question.meeting_id).where(Question.ticket == ticket)).one()
+        org.goto(f"{base}/meetings/{meeting_id}/conclusion")
+        org.get_by_role("button", name="Công khai trả lời").click()
+        expect(org.locator(".flash")).to_contain_text("Đã công khai 1 nội dung")
+        public = browser.new_context(locale="vi-VN").new_page()
+        public.goto(f"{base}/cong-khai/MA")
+        item = public.locator(f"article#{ticket}")
+        expect(item).to_contain_text("Đường vào ấp Tân Phú")
+        expect(item).to_contain_text("098****321")
+        expect(item).not_to_contain_text("0987654321")
         browser.close()
 
     with running.ctx.sessions() as s:
