@@ -34,6 +34,7 @@ from bot.retry import retrying
 from storage.actions import delivery
 from storage.db import is_postgres
 from storage.models import Outbox
+from telemetry.metrics import DELIVERIES, RATE_LIMITED
 
 log = logging.getLogger("doithoai.delivery")
 # A send may take this long (the senders' timeouts): a lease must outlast it.
@@ -183,6 +184,7 @@ class DeliveryWorker:
         except SendError as exc:
             self._held.pop(job.id, None)
             if exc.retry_after is not None:
+                RATE_LIMITED.labels(job.channel).inc()
                 limiter.pause(exc.retry_after)
                 await asyncio.to_thread(self._record, self._postpone, job.id, exc.retry_after, exc.message)
             else:
@@ -194,6 +196,7 @@ class DeliveryWorker:
             await asyncio.to_thread(self._failed, job.id, f"{type(exc).__name__}: {exc}", False)
             return False
         self._held.pop(job.id, None)
+        DELIVERIES.labels(job.channel).inc()
         self._sent.append(job.id)
         return True
 
@@ -243,7 +246,7 @@ class DeliveryWorker:
             with self.ctx.transaction() as session:
                 fn(session, *args)
 
-        retrying(once, attempts=10, sqlite=self.sqlite)
+        retrying(once, attempts=10, sqlite=self.sqlite, urgent=True)
 
     def _postpone(self, session: Session, outbox_id: int, seconds: float, reason: str) -> None:
         delivery.postpone(session, outbox_id, seconds, reason, worker=self.worker_id)

@@ -18,6 +18,10 @@ from storage.actions import ratelimits
 log = logging.getLogger("doithoai.delivery")
 # Aim a few per cent under the limits: network jitter bunches requests on the way.
 MARGIN = 1.04
+# A chat may get this many messages at once (a reply in two parts, a reply and a notice), then one
+# per 1/per_chat seconds: Telegram "may allow short bursts" over one message a second in a chat
+# (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+CHAT_BURST = 3
 
 
 class Limiter(Protocol):
@@ -32,6 +36,7 @@ class RateLimiter:
     def __init__(self, per_second: float, per_chat: float) -> None:
         self.interval = MARGIN / per_second if per_second > 0 else 0.0
         self.chat_interval = MARGIN / per_chat if per_chat > 0 else 0.0
+        self.chat_burst = (CHAT_BURST - 1) * self.chat_interval
         self._next = 0.0
         self._next_chat: dict[str, float] = {}
         self._paused_until = 0.0
@@ -47,8 +52,11 @@ class RateLimiter:
 
     async def acquire(self, chat_id: str) -> None:
         now = time.monotonic()
-        chat_slot = max(now, self._next_chat.get(chat_id, 0.0))
-        self._next_chat[chat_id] = chat_slot + self.chat_interval
+        # The chat's theoretical next moment moves on by one interval per send; a send may leave
+        # up to `chat_burst` ahead of it (the generic cell rate algorithm).
+        due = self._next_chat.get(chat_id, 0.0)
+        chat_slot = max(now, due - self.chat_burst)
+        self._next_chat[chat_id] = max(due, now) + self.chat_interval
         if len(self._next_chat) > 50_000:
             self._next_chat = {k: v for k, v in self._next_chat.items() if v > now}
         if chat_slot > now:
@@ -73,18 +81,21 @@ class SharedRateLimiter:
     later of the two; a 429 pushes the channel's next slot past the pause for every process.
     """
 
+    RETAKES = 3
+
     def __init__(self, ctx: BotHost, channel: str, per_second: float, per_chat: float) -> None:
         self.ctx = ctx
         self.channel = channel
         self.step = MARGIN / per_second if per_second > 0 else 0.0
         self.chat_step = MARGIN / per_chat if per_chat > 0 else 0.0
+        self.chat_burst = (CHAT_BURST - 1) * self.chat_step
         self.local = RateLimiter(0, 0)  # only its pause: what this process learnt from a 429
         self._writes: set[asyncio.Task[None]] = set()
 
-    def _steps(self, chat_id: str) -> dict[str, float]:
-        steps = {self.channel: self.step}
+    def _steps(self, chat_id: str) -> dict[str, tuple[float, float]]:
+        steps = {self.channel: (self.step, 0.0)}
         if self.chat_step > 0:
-            steps[f"{self.channel}:{chat_id}"] = self.chat_step
+            steps[f"{self.channel}:{chat_id}"] = (self.chat_step, self.chat_burst)
         return steps
 
     def _reserve(self, chat_id: str) -> float:
@@ -112,10 +123,16 @@ class SharedRateLimiter:
             log.warning("could not share a %s pause of %.1f s; this process keeps it", self.channel, seconds)
 
     async def acquire(self, chat_id: str) -> None:
-        await self.local.wait_pause()
-        wait = await asyncio.to_thread(self._reserve, chat_id)
-        if wait > 0:
-            await asyncio.sleep(wait)
+        """Wait for this send's slot. A send that wakes up well after its slot (a stalled process)
+        takes a fresh one rather than leaving in a burst with the sends of the slots after it."""
+        for _ in range(self.RETAKES):
+            await self.local.wait_pause()
+            wait = await asyncio.to_thread(self._reserve, chat_id)
+            due = time.monotonic() + wait
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if time.monotonic() - due <= max(self.step, 0.02):
+                break
         await self.local.wait_pause()
 
     def sweep(self) -> None:

@@ -34,6 +34,7 @@ from storage.actions import citizens, conversations, delivery, inbox, outbox
 from storage.clock import utcnow
 from storage.db import is_postgres
 from storage.models import Citizen
+from telemetry.metrics import MESSAGES
 
 log = logging.getLogger("doithoai.bot")
 REPLY_WAIT_SECONDS = 10.0
@@ -86,9 +87,13 @@ def store(ctx: BotHost, updates: list[Incoming]) -> list[Stored]:
             return out
 
     try:
-        return retrying(once, sqlite=_sqlite(ctx))
+        stored = retrying(once, sqlite=_sqlite(ctx))
     except BUSY as exc:
         raise NotStored(str(exc)) from exc
+    for item in stored:
+        if item.new:
+            MESSAGES.labels(item.incoming.channel).inc()
+    return stored
 
 
 def process_stored(ctx: BotHost, item: Stored, *, answered_inline: bool = False) -> Result:
@@ -144,7 +149,7 @@ def _enqueue(session: Session, item: Stored, citizen: Citizen, replies: list[Out
     """Every reply becomes an outbox row; claimed for this process's worker when it can send it now."""
     channel, chat_id = item.incoming.channel, item.incoming.chat_id
     hand = (not inline and worker is not None and channel in worker.senders
-            and not queue.chat_has_pending(session, channel, chat_id))
+            and not queue.chat_has_pending(session, channel, chat_id, besides=worker.worker_id))
     rows = outbox.enqueue_replies(
         session, inbound_id=item.inbound_id, channel=channel, chat_id=chat_id, citizen_id=citizen.id,
         replies=[(out.text, out.as_dict()["buttons"]) for out in replies],
@@ -153,8 +158,14 @@ def _enqueue(session: Session, item: Stored, citizen: Citizen, replies: list[Out
     return [Job.of(r) for r in rows] if hand else []
 
 
-async def handle_stored(ctx: BotHost, item: Stored, *, answered_inline: bool = False) -> list[Outgoing]:
-    """`process_stored` off the event loop, then the replies handed to this process's worker."""
+async def handle_stored(ctx: BotHost, item: Stored, *, answered_inline: bool = False,
+                        wait_sent: bool = False) -> list[Outgoing]:
+    """`process_stored` off the event loop, then the replies handed to this process's worker.
+
+    With `wait_sent` it returns once the replies left (or a while has passed: a paused channel
+    keeps them in the outbox), their delivery recorded: a webhook then answers its platform after
+    the reply, as it would have without the outbox.
+    """
     _in_hand.add(item.inbound_id)
     try:
         result = await asyncio.to_thread(process_stored, ctx, item, answered_inline=answered_inline)
@@ -163,10 +174,9 @@ async def handle_stored(ctx: BotHost, item: Stored, *, answered_inline: bool = F
     worker = local_worker(ctx)
     if result.jobs and worker is not None:
         sending = worker.hand(result.jobs, claimed_at=result.claimed_at)
-        # The channel answers its platform once the replies left (or a while has passed: a paused
-        # channel keeps them in the outbox), and their delivery is recorded at once.
-        await asyncio.wait(sending, timeout=REPLY_WAIT_SECONDS)
-        await worker.flush()
+        if wait_sent:
+            await asyncio.wait(sending, timeout=REPLY_WAIT_SECONDS)
+            await worker.flush()
     return result.replies
 
 
@@ -183,7 +193,7 @@ async def handle(ctx: BotHost, incoming: Incoming, *, answered_inline: bool = Fa
         if answered_inline:
             return [Outgoing(texts.BUSY)]
         raise
-    return await handle_stored(ctx, item, answered_inline=answered_inline)
+    return await handle_stored(ctx, item, answered_inline=answered_inline, wait_sent=True)
 
 
 def process(ctx: BotHost, incoming: Incoming, *, answered_inline: bool = False) -> list[Outgoing]:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from storage import notices
-from storage.vnformat import vn_date, vn_datetime, vn_int
+from vntext import notices, vn_date, vn_datetime, vn_int
 
 BUSY = "Hệ thống đang bận, vui lòng gửi lại sau."
 ERROR = "Xin lỗi, đã có lỗi khi xử lý tin nhắn của anh/chị. Anh/chị vui lòng thử lại sau ít phút."
@@ -121,6 +120,10 @@ HELP = (
 UNKNOWN_COMMAND = "Lệnh «/{command}» không có. " + HELP
 
 RATING_QUESTION = notices.RATING_QUESTION
+OFFICER_LINKED = ("Đã liên kết: từ nay anh/chị nhận tại đây các thông báo công việc của tài khoản trên trang quản trị "
+                  "(việc được giao, nhắc hạn, câu hỏi chuyển lên, câu hỏi được mở lại).")
+OFFICER_LINK_EXPIRED = ("Mã liên kết không đúng hoặc đã hết hạn. Anh/chị vui lòng lấy mã mới ở trang "
+                        "«Tài khoản của tôi» trên trang quản trị.")
 RATING_YES = notices.RATING_YES
 RATING_NO = notices.RATING_NO
 RATING_ABOUT = "Câu hỏi {ticket}: {text}\n" + RATING_QUESTION

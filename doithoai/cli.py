@@ -9,21 +9,24 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
+from rich.progress import MofNCompleteColumn, Progress
+from rich.table import Column, Table
 
-from doithoai import nlp_commands, office_commands, web_commands
+from doithoai import document_commands, nlp_commands, office_commands, web_commands
+from doithoai.cli_errors import HandledGroup
 from doithoai.context import Services
 from doithoai.web_commands import demo_users
+from nlp.fields import load_fields
 from storage import lifecycle, lookup, queries, reports
 from storage.actions import meetings as meeting_actions
 from storage.actions import replies, units
 from storage.clock import LOCAL_TZ, parse_datetime
-from storage.errors import DomainError
 from storage.reach import Reach
-from storage.vnformat import vn_datetime, vn_int
+from vntext import reports as report_words
+from vntext import vn_datetime, vn_int
 
-app = typer.Typer(help="doithoai: câu hỏi của người dân cho hội nghị tiếp xúc, đối thoại.", no_args_is_help=True)
+app = typer.Typer(help="doithoai: câu hỏi của người dân cho hội nghị tiếp xúc, đối thoại.", no_args_is_help=True,
+                  cls=HandledGroup)
 unit_app = typer.Typer(help="Đơn vị hành chính.", no_args_is_help=True)
 agency_app = typer.Typer(help="Cơ quan, đơn vị giải quyết.", no_args_is_help=True)
 meeting_app = typer.Typer(help="Hội nghị tiếp xúc, đối thoại.", no_args_is_help=True)
@@ -104,13 +107,10 @@ def unit_create(
     parent: Annotated[str | None, typer.Option(help="Code of the parent unit.")] = None,
 ) -> None:
     ctx = _ctx()
-    try:
-        with ctx.transaction() as session:
-            parent_id = lookup.get_unit_by_code(session, parent).id if parent else None
-            unit = units.create_unit(session, code=code, name=name, level=level, parent_id=parent_id)
-            console.print(f"Đã tạo đơn vị {unit.code} — {unit.name}.")
-    except DomainError as exc:
-        raise _fail(exc.message) from None
+    with ctx.transaction() as session:
+        parent_id = lookup.get_unit_by_code(session, parent).id if parent else None
+        unit = units.create_unit(session, code=code, name=name, level=level, parent_id=parent_id)
+        console.print(f"Đã tạo đơn vị {unit.code} — {unit.name}.")
 
 
 @unit_app.command("list")
@@ -129,12 +129,9 @@ def agency_create(
     name: Annotated[str, typer.Option(help="Name of the agency.")],
 ) -> None:
     ctx = _ctx()
-    try:
-        with ctx.transaction() as session:
-            agency = units.create_agency(session, unit_id=lookup.get_unit_by_code(session, unit).id, name=name)
-            console.print(f"Đã tạo cơ quan số {agency.id} — {agency.name}.")
-    except DomainError as exc:
-        raise _fail(exc.message) from None
+    with ctx.transaction() as session:
+        agency = units.create_agency(session, unit_id=lookup.get_unit_by_code(session, unit).id, name=name)
+        console.print(f"Đã tạo cơ quan số {agency.id} — {agency.name}.")
 
 
 @agency_app.command("list")
@@ -159,16 +156,13 @@ def meeting_create(
     state: Annotated[str, typer.Option(help="planned, open, held or closed.")] = "open",
 ) -> None:
     ctx = _ctx()
-    try:
-        with ctx.transaction() as session:
-            meeting = meeting_actions.create_meeting(
-                session, unit_id=lookup.get_unit_by_code(session, unit).id, title=title,
-                starts_at=_parse_when(starts), chair=chair, target_group=target_group, place=place,
-                intake_until=_parse_when(intake_until) if intake_until else None, state=state,
-            )
-            console.print(f"Đã tạo hội nghị mã [bold]{meeting.code}[/bold]: {meeting.title}.")
-    except DomainError as exc:
-        raise _fail(exc.message) from None
+    with ctx.transaction() as session:
+        meeting = meeting_actions.create_meeting(
+            session, unit_id=lookup.get_unit_by_code(session, unit).id, title=title,
+            starts_at=_parse_when(starts), chair=chair, target_group=target_group, place=place,
+            intake_until=_parse_when(intake_until) if intake_until else None, state=state,
+        )
+        console.print(f"Đã tạo hội nghị mã [bold]{meeting.code}[/bold]: {meeting.title}.")
 
 
 @meeting_app.command("list")
@@ -189,15 +183,12 @@ def meeting_state(
 ) -> None:
     """Move a meeting to another state and record its attendance."""
     ctx = _ctx()
-    try:
-        with ctx.transaction() as session:
-            meeting = lookup.get_meeting_by_code(session, code)
-            meeting_actions.set_meeting_state(session, meeting.id, state)
-            if attendance is not None:
-                meeting_actions.record_attendance(session, meeting.id, attendance)
-            console.print(f"Hội nghị {meeting.code}: {meeting_actions.STATE_LABELS[meeting.state]}.")
-    except DomainError as exc:
-        raise _fail(exc.message) from None
+    with ctx.transaction() as session:
+        meeting = lookup.get_meeting_by_code(session, code)
+        meeting_actions.set_meeting_state(session, meeting.id, state)
+        if attendance is not None:
+            meeting_actions.record_attendance(session, meeting.id, attendance)
+        console.print(f"Hội nghị {meeting.code}: {meeting_actions.STATE_LABELS[meeting.state]}.")
 
 
 @question_app.command("list")
@@ -225,6 +216,7 @@ def question_list(
                     "due_date": q.due_date.isoformat() if q.due_date else None, "urgency": q.urgency,
                     "satisfied": q.satisfied, "reopen_count": q.reopen_count,
                     "created_at": q.created_at.isoformat(),
+                    "summary": q.summary, "published": q.published_at is not None,
                 }, ensure_ascii=False))
             return
         table = Table("Mã", "Lĩnh vực", "Trạng thái", "Nội dung")
@@ -242,51 +234,78 @@ def reply_cmd(
 ) -> None:
     """Answer a question; every citizen asking the same thing receives it in their chat."""
     ctx = _ctx()
-    try:
-        with ctx.transaction() as session:
-            question = queries.get_question_by_ticket(session, ticket, Reach.admin())
-            replies.reply(session, question.id, text, author=author, status=status)
-            n = queries.asker_count(session, question.duplicate_of_id or question.id)
-            console.print(f"Đã gửi trả lời cho câu hỏi {question.ticket} ({vn_int(n)} người hỏi).")
-    except DomainError as exc:
-        raise _fail(exc.message) from None
+    with ctx.transaction() as session:
+        question = queries.get_question_by_ticket(session, ticket, Reach.admin())
+        replies.reply(session, question.id, text, author=author, status=status)
+        n = queries.asker_count(session, question.duplicate_of_id or question.id)
+        console.print(f"Đã gửi trả lời cho câu hỏi {question.ticket} ({vn_int(n)} người hỏi).")
 
 
 @app.command("import")
 def import_cmd(
     file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file of historical questions.")],
+    batch_size: Annotated[int, typer.Option(help="Rows per transaction.")] = 2000,
 ) -> None:
-    """Import historical questions; bad rows are reported by row number, good rows kept."""
-    from doithoai.importer import ImportFileError, count_rows, read_rows
+    """Import historical questions in batches; bad rows are reported by row number, good rows kept.
+
+    Started again on the same file after a crash, it continues where it stopped.
+    """
+    from doithoai.importer import ImportFileError, count_rows, read_rows, source_key
+    from nlp.fields import load_fields
     from storage.actions.imports import import_rows
 
     if not file.exists():
         raise _fail(f"Không tìm thấy tệp {file}.")
     ctx = _ctx()
+    known = {f.code: f.label for f in load_fields(ctx.settings.fields_path)}
     errors: list[tuple[int, str]] = []
     try:
         total = count_rows(file)
-        with ctx.transaction() as session, Progress(console=err) as progress:
+        with Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=err) as progress:
             task = progress.add_task("Đang nhập", total=total)
-            result = import_rows(session, read_rows(file, errors), analyzer=ctx.analyzer,
-                                 progress=lambda: progress.advance(task))
+            result = import_rows(ctx.transaction, read_rows(file, errors), source=source_key(file),
+                                 analyzer=ctx.analyzer, known_fields=known, batch_size=max(1, batch_size),
+                                 progress=lambda n: progress.advance(task, n))
+            progress.update(task, completed=total)
     except ImportFileError as exc:
         raise _fail(exc.message) from None
     errors = sorted(errors + result.errors)
     console.print(f"Đã nhập {vn_int(result.imported)} câu hỏi; {vn_int(len(errors))} dòng lỗi.")
+    if result.skipped:
+        console.print(f"{vn_int(result.skipped)} câu đã có từ lần nhập trước, không nhập lại.")
+    if result.proposed_duplicates:
+        console.print(f"{vn_int(result.proposed_duplicates)} câu được đề xuất là trùng lặp, chờ Tổ giúp việc xác nhận.")
     for number, message in errors:
-        console.print(f"  Dòng {number}: {message}")
+        console.print(f"  Dòng {number}: {message}", highlight=False, soft_wrap=True)
     if errors:
         raise typer.Exit(2)
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="Where to write the copy, e.g. backups/doithoai-2026-12-01.db.")],
+) -> None:
+    """Copy the SQLite database while the service runs (online backup); for PostgreSQL, how to use pg_dump."""
+    from doithoai.backup import backup_sqlite, postgres_hint, sqlite_path
+
+    url = _ctx().settings.database_url
+    source = sqlite_path(url)
+    if source is None:
+        console.print(postgres_hint(url), highlight=False)
+        raise typer.Exit(2)
+    size = backup_sqlite(source, target)
+    console.print(f"Đã sao lưu {source} vào {target} ({vn_int(size // 1024)} KB). Phục hồi: dừng dịch vụ, chép tệp "
+                  f"này về {source} (hoặc trỏ DOITHOAI_DATABASE_URL tới nó) rồi chạy doithoai init-db.",
+                  highlight=False, soft_wrap=True)
 
 
 @app.command()
 def report(
     unit: Annotated[str | None, typer.Option(help="Unit code (default: the top unit).")] = None,
     year: Annotated[int | None, typer.Option(help="Only meetings of this year.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
-    """Print the per-level table: meetings, attendances, questions and their outcome."""
+    """Print the report's tables (per level, field, agency, month), counted as on the console's page."""
     ctx = _ctx()
     with ctx.transaction() as session:
         if unit:
@@ -298,15 +317,30 @@ def report(
             raise _fail("Không có đơn vị nào để lập báo cáo." if not unit else f"Không tìm thấy đơn vị «{unit}».")
         start = datetime(year, 1, 1, tzinfo=LOCAL_TZ) if year else None
         end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ) if year else None
-        result = reports.per_level(session, found, start=start, end=end)
+        result = reports.build(session, found, datetime.now(LOCAL_TZ).date(), start=start, end=end)
+    tables = [(name, title, columns, getattr(result, name)) for name, title, columns in report_words.TABLES]
     if as_json:
-        typer.echo(json.dumps({"unit": result.unit_name, "rows": [r.as_dict() for r in result.rows],
-                               "total": result.total.as_dict()}, ensure_ascii=False))
+        typer.echo(json.dumps({"unit": result.unit_name, "year": year, "counting_rule": report_words.COUNTING_RULE,
+                               **{name: {"rows": [r.as_dict() for r in table.rows], "total": table.total.as_dict()}
+                                  for name, _, _, table in tables}}, ensure_ascii=False))
         return
-    table = Table(*reports.HEADERS, title=f"Kết quả tiếp xúc, đối thoại — {result.unit_name}")
-    for row in [*result.rows, result.total]:
-        table.add_row(*row.formatted())
-    console.print(table)
+    labels = {f.code: f.label for f in load_fields(ctx.settings.fields_path)}
+    console.print(f"[bold]{report_words.TITLE} — {result.unit_name}[/bold]" + (f", năm {year}" if year else ""))
+    console.print(report_words.COUNTING_RULE)
+    for name, title, columns, table in tables:
+        label = (lambda code: labels.get(code, code)) if name == "fields" else str
+        _print_table(title, [h for h, _ in columns],
+                     [report_words.row_texts(row, columns, label) for row in [*table.rows, table.total]])
+
+
+def _print_table(title: str, headers: list[str], rows: list[list[str]]) -> None:
+    """A table whose figures are never cut or wrapped: wider than the terminal if it must be."""
+    widths = [max([*(len(r[i]) for r in rows), *(len(w) for w in h.split())]) for i, h in enumerate(headers)]
+    grid = Table(*[Column(h, min_width=w, justify="left" if i == 0 else "right")
+                   for i, (h, w) in enumerate(zip(headers, widths, strict=True))], title=title)
+    for row in rows:
+        grid.add_row(*row)
+    console.print(grid, width=max(console.width, sum(widths) + 3 * len(widths) + 1), crop=False)
 
 
 @uploads_app.command("sweep")
@@ -322,6 +356,7 @@ def _register_commands() -> None:
     nlp_commands.register(app, corrections=_corrections, agency_accuracy=_agency_accuracy)
     web_commands.register(app)
     office_commands.register(app)
+    document_commands.register(app, unit_app)
 
 
 def _corrections() -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,10 @@ class Settings(BaseSettings):
     auto_accept: float | None = Field(default=None, ge=0.0, le=1.0)
     upload_dir: Path = Path("data/uploads")
     log_level: str = "INFO"
+    # "plain" lines or "json" (one object per line, for log collectors).
+    log_format: Literal["plain", "json"] = "plain"
+    # Who may read /metrics: comma-separated addresses or networks (CIDR).
+    metrics_allow: str = "127.0.0.1/32,::1/128"
 
     telegram_token: SecretStr | None = None
     telegram_base_url: str | None = None
@@ -86,6 +91,16 @@ class Settings(BaseSettings):
         path.write_text(value, encoding="utf-8")
         path.chmod(0o600)
         return value
+
+
+def secret_values(settings: BaseSettings) -> list[str]:
+    """Every secret setting's value, for the log filter to redact wherever it appears."""
+    values = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name, None)
+        if isinstance(value, SecretStr) and value.get_secret_value():
+            values.append(value.get_secret_value())
+    return values
 
 
 @lru_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -55,7 +56,24 @@ def _records(path: Path) -> Iterator[dict[str, object]]:
 
 
 def count_rows(path: Path) -> int:
+    """Data rows (without the header), for the progress bar."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        rows = wb.active.max_row if wb.active is not None else 0
+        wb.close()
+        return max(0, (rows or 1) - 1)
     return sum(1 for _ in _records(path))
+
+
+def source_key(path: Path) -> str:
+    """Names the file's content: the same file imported again continues or skips what is in."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 def read_rows(path: Path, errors: list[tuple[int, str]]) -> Iterator[ImportRow]:

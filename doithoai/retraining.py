@@ -11,7 +11,7 @@ from nlp import classify
 from storage import queries
 from storage.actions import jobs
 from storage.reach import Reach
-from storage.vnformat import vn_int
+from vntext import vn_int
 from web.deps import ConsoleHost
 
 log = logging.getLogger("doithoai.retraining")

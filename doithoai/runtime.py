@@ -18,10 +18,11 @@ from bot.channels import webchat, zalo
 from bot.channels.zalo import oa_channel
 from bot.runner import Channels
 from doithoai import retraining
-from doithoai.config import Settings
+from doithoai.config import Settings, secret_values
 from doithoai.context import Services
 from storage.errors import DomainError
 from storage.uploads import Sweep, sweep_orphans
+from telemetry.logs import configure_logging
 from web.app import create_app
 
 log = logging.getLogger("doithoai.runtime")
@@ -52,8 +53,7 @@ def run(ctx: Services, host: str, port: int, only: str | None) -> None:
         print("Lỗi cấu hình / configuration error:", *(f"- {p}" for p in problems), sep="\n", file=sys.stderr)
         raise SystemExit(2)
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-    logging.basicConfig(level=ctx.settings.log_level.upper(), force=True,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(ctx.settings.log_level, ctx.settings.log_format, secret_values(ctx.settings))
     asyncio.run(serve(ctx, host, port, only))
 
 
@@ -96,7 +96,8 @@ async def serve(ctx: Services, host: str, port: int, only: str | None) -> None:
     web_needed = "web" in parts or ("bot" in parts and bool(channels.routers))
     if web_needed:
         app = build_web(ctx, channels, with_console="web" in parts)
-        config = uvicorn.Config(app, host=host, port=port, log_level=ctx.settings.log_level.lower())
+        # log_config=None: uvicorn's loggers go through the root handler and its redacting filter.
+        config = uvicorn.Config(app, host=host, port=port, log_level=ctx.settings.log_level.lower(), log_config=None)
         server = uvicorn.Server(config)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -21,13 +21,12 @@ from storage.reach import Reach
 __all__ = ["demo_users", "register"]
 
 console = Console()
-err = Console(stderr=True)
 
 DEMO_ACCOUNTS = [
     ("quantri", "admin", None, None, "Quản trị hệ thống"),
-    ("tinh.hg", "organiser", "HG", None, "Tổ giúp việc Tỉnh ủy Hậu Giang"),
-    ("huyen.ph", "organiser", "HG-PH", None, "Tổ giúp việc Huyện ủy Phụng Hiệp"),
-    ("kinhte.ph", "agency", "HG-PH", "Phòng Kinh tế huyện Phụng Hiệp", "Cán bộ Phòng Kinh tế huyện Phụng Hiệp"),
+    ("thanhpho.ct", "organiser", "CT", None, "Tổ giúp việc Thành ủy Cần Thơ"),
+    ("xa.hoaan", "organiser", "CT-HA", None, "Tổ giúp việc Đảng ủy xã Hòa An"),
+    ("kinhte.hoaan", "agency", "CT-HA", "Phòng Kinh tế xã Hòa An", "Cán bộ Phòng Kinh tế xã Hòa An"),
 ]
 
 
@@ -85,24 +84,20 @@ def user_create(
     """Create a console account (argon2 password hash)."""
     ctx = Services()
     secret = password or users.new_password()
-    try:
-        with ctx.transaction() as session:
-            unit_id = lookup.get_unit_by_code(session, unit).id if unit else None
-            agency_id = None
-            if agency:
-                if agency.isdigit():
-                    agency_id = int(agency)
-                elif unit:
-                    agency_id = _agency_id(session, unit, agency)
-                else:
-                    raise DomainError("Cần --unit để tìm cơ quan theo tên (hoặc dùng số của cơ quan).")
-            user = users.create_user(session, username=username, role=role, password=secret,
-                                     unit_id=unit_id if role == "organiser" else None, agency_id=agency_id,
-                                     full_name=full_name, email=email)
-            console.print(f"Đã tạo tài khoản [bold]{user.username}[/bold] ({ROLE_LABELS[user.role]}).")
-    except DomainError as exc:
-        err.print(f"[red]Lỗi:[/red] {exc.message}")
-        raise typer.Exit(1) from None
+    with ctx.transaction() as session:
+        unit_id = lookup.get_unit_by_code(session, unit).id if unit else None
+        agency_id = None
+        if agency:
+            if agency.isdigit():
+                agency_id = int(agency)
+            elif unit:
+                agency_id = _agency_id(session, unit, agency)
+            else:
+                raise DomainError("Cần --unit để tìm cơ quan theo tên (hoặc dùng số của cơ quan).")
+        user = users.create_user(session, username=username, role=role, password=secret,
+                                 unit_id=unit_id if role == "organiser" else None, agency_id=agency_id,
+                                 full_name=full_name, email=email)
+        console.print(f"Đã tạo tài khoản [bold]{user.username}[/bold] ({ROLE_LABELS[user.role]}).")
     if not password:
         console.print(f"Mật khẩu (chỉ in một lần): [bold]{secret}[/bold]")
 
@@ -114,15 +109,11 @@ def user_password(
     """Set a new password for a console account (e.g. a demo account whose password was lost)."""
     ctx = Services()
     secret = password or users.new_password()
-    try:
-        with ctx.transaction() as session:
-            user_id = session.scalars(select(User.id).where(User.username == username.strip())).first()
-            if user_id is None:
-                raise DomainError(f"Không có tài khoản «{username}».")
-            users.set_password(session, user_id, secret)
-    except DomainError as exc:
-        err.print(f"[red]Lỗi:[/red] {exc.message}")
-        raise typer.Exit(1) from None
+    with ctx.transaction() as session:
+        user_id = session.scalars(select(User.id).where(User.username == username.strip())).first()
+        if user_id is None:
+            raise DomainError(f"Không có tài khoản «{username}».")
+        users.set_password(session, user_id, secret)
     console.print(f"Đã đặt mật khẩu mới cho [bold]{username.strip()}[/bold].")
     if not password:
         console.print(f"Mật khẩu (chỉ in một lần): [bold]{secret}[/bold]")
@@ -148,12 +139,8 @@ def api_key_create(
 ) -> None:
     """Issue an Open311 API key; it is printed once and only its hash is stored."""
     ctx = Services()
-    try:
-        with ctx.transaction() as session:
-            unit_id = lookup.get_unit_by_code(session, unit).id if unit else None
-            key, raw = api_keys.create_api_key(session, name=name, unit_id=unit_id)
-            console.print(f"Đã cấp khóa API «{key.name}». Khóa (chỉ in một lần, hãy lưu lại):")
-    except DomainError as exc:
-        err.print(f"[red]Lỗi:[/red] {exc.message}")
-        raise typer.Exit(1) from None
+    with ctx.transaction() as session:
+        unit_id = lookup.get_unit_by_code(session, unit).id if unit else None
+        key, raw = api_keys.create_api_key(session, name=name, unit_id=unit_id)
+        console.print(f"Đã cấp khóa API «{key.name}». Khóa (chỉ in một lần, hãy lưu lại):")
     typer.echo(raw)

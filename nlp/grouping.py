@@ -101,7 +101,7 @@ def _vector_matrix(sigs: Sequence[Signature]) -> csr_matrix:
     indices: list[int] = []
     data: list[float] = []
     for sig in sigs:
-        for term, weight in word_vector(sig):
+        for term, weight in word_vector(sig).items():
             indices.append(vocab.setdefault(term, len(vocab)))
             data.append(weight)
         indptr.append(len(indices))

@@ -11,7 +11,7 @@ cut when the two name different numbers ("ấp 3", "ấp 5") or differ in a topi
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -41,8 +41,9 @@ _RESCORE = 30
 
 
 @lru_cache(maxsize=65536)
-def word_vector(sig: Signature) -> tuple[tuple[str, float], ...]:
-    """(term, weight) of the L2-normalised vector of content words and adjacent word pairs."""
+def word_vector(sig: Signature) -> Mapping[str, float]:
+    """Term -> weight of the L2-normalised vector of content words and adjacent word pairs (do
+    not change the mapping: it is shared through the cache)."""
     lex = lexicon()
     weights: dict[str, float] = {}
     for word in sig.content:
@@ -50,7 +51,7 @@ def word_vector(sig: Signature) -> tuple[tuple[str, float], ...]:
     for a, b in zip(sig.content, sig.content[1:], strict=False):
         weights[f"{a} {b}"] = 0.5 * min(lex.idf.get(a, lex.unknown), lex.idf.get(b, lex.unknown))
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    return tuple((t, w / norm) for t, w in weights.items())
+    return {t: w / norm for t, w in weights.items()}
 
 
 def pair_score(a: Signature, b: Signature, cosine: float) -> float:
@@ -83,7 +84,7 @@ class SimilarIndex:
         sig = text if isinstance(text, Signature) else signature(text)
         self._ids.append(id)
         self._sigs.append(sig)
-        for term, weight in word_vector(sig):
+        for term, weight in word_vector(sig).items():
             self._indices.append(self._vocab.setdefault(term, len(self._vocab)))
             self._data.append(weight)
         self._indptr.append(len(self._indices))
@@ -124,7 +125,7 @@ class SimilarIndex:
     def _cosines(self, sig: Signature) -> np.ndarray[Any, np.dtype[np.float64]]:
         cols: list[int] = []
         vals: list[float] = []
-        for term, weight in word_vector(sig):
+        for term, weight in word_vector(sig).items():
             col = self._vocab.get(term)
             if col is not None:
                 cols.append(col)
@@ -144,11 +145,25 @@ def find_similar(
     min_score: float = SUGGEST_MIN,
 ) -> list[tuple[Hashable, float]]:
     """The candidates (id, text) most similar to `text` with a score of at least `min_score`,
-    best first: the proposed duplicates of a new question."""
-    index = SimilarIndex()
-    for cid, ctext in candidates:
-        index.add(cid, ctext)
-    return index.query(text, top=limit, min_score=min_score)
+    best first: the proposed duplicates of a new question. The same ranking as a `SimilarIndex`
+    of the candidates, without building one: for a single question, the terms it shares with each
+    candidate are cheaper to find than a matrix is to build."""
+    sig = text if isinstance(text, Signature) else signature(text)
+    query = word_vector(sig)
+    if not sig.words or limit <= 0 or not query:
+        return []
+    cosines: list[tuple[float, int, Signature]] = []
+    for pos, (_, ctext) in enumerate(candidates):
+        other = signature(ctext)
+        vector = word_vector(other)
+        common = query.keys() & vector.keys()
+        if common:
+            cosines.append((sum(query[t] * vector[t] for t in common), pos, other))
+    cosines.sort(key=lambda item: (-item[0], item[1]))
+    scored = [(pair_score(sig, other, cosine), pos) for cosine, pos, other in cosines[:_RESCORE]]
+    scored = [(score, pos) for score, pos in scored if score > 0 and score >= min_score]
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [(candidates[pos][0], score) for score, pos in scored[:limit]]
 
 
 def similar_all(items: Sequence[tuple[Hashable, str]], top: int = 5) -> list[list[tuple[Hashable, float]]]:

@@ -1,12 +1,12 @@
 """Time in one place: stored as timezone-aware UTC, typed and shown in Vietnam's local time."""
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Dialect
 from sqlalchemy.types import TypeDecorator
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from vntext import LOCAL_TZ as LOCAL_TZ
+
 # What people type (24/11/2026 08:00), what browsers send (2026-11-24T08:00), what spreadsheets hold.
 LOCAL_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S",
                  "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")

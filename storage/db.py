@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.errors import DatabaseUnavailable
+from storage.dberrors import is_database_trouble, translate
 
 
 def normalise_url(url: str) -> str:
@@ -63,9 +63,11 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except OperationalError as exc:
+    except (OperationalError, ProgrammingError) as exc:
         session.rollback()
-        raise DatabaseUnavailable("Hệ thống đang bận, vui lòng gửi lại sau.") from exc
+        if not is_database_trouble(exc):
+            raise
+        raise translate(exc, str(session.get_bind().engine.url)) from exc
     except BaseException:
         session.rollback()
         raise

@@ -45,6 +45,17 @@ class Unit(Base):
     # Working days an agency gets per urgency level ({"normal": 10, ...}); None keeps the defaults.
     deadline_days: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # How the unit's official documents are headed and signed (Nghị định 30/2020/NĐ-CP); empty: derived
+    # from the name ("ỦY BAN NHÂN DÂN" + name, "UBND", "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH").
+    doc_parent_body: Mapped[str] = mapped_column(String(200), default="")
+    doc_issuing_body: Mapped[str] = mapped_column(String(200), default="")
+    doc_symbol: Mapped[str] = mapped_column(String(40), default="")
+    doc_place: Mapped[str] = mapped_column(String(100), default="")
+    doc_signer_authority: Mapped[str] = mapped_column(String(200), default="")
+    doc_signer_title: Mapped[str] = mapped_column(String(200), default="")
+    doc_signer_name: Mapped[str] = mapped_column(String(200), default="")
+    # Standing recipients of its documents, one per line ("Thường trực Tỉnh ủy").
+    doc_recipients: Mapped[str] = mapped_column(Text, default="")
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
 
@@ -157,6 +168,10 @@ class Question(Base):
     # storage.actions.questions._event, never cleared, for the agencies' on-time rate.
     resolved_at: Mapped[datetime | None] = mapped_column()
     answered_at_meeting: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The organisers' short wording of the question (of the group, on its primary); the original is kept.
+    summary: Mapped[str | None] = mapped_column(Text)
+    # When its answer was published on the meeting's public page (and in Open311 without a key).
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
     # The citizen's latest rating of an answer (None: not rated), and how many times the question was
     # re-opened (by its citizen's "Chưa hài lòng" or by an organiser); written by storage.actions.ratings.
     satisfied: Mapped[bool | None] = mapped_column(Boolean)
@@ -165,6 +180,10 @@ class Question(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Where the problem is, when a client says (Open311 address_string, lat/long).
+    address: Mapped[str | None] = mapped_column(String(300))
+    lat: Mapped[float | None] = mapped_column(Float)
+    long: Mapped[float | None] = mapped_column(Float)
 
     meeting: Mapped[Meeting] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -455,3 +474,24 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class LoginThrottle(Base):
+    """Login attempts per key ("user:NAME", "addr:IP") in the current window, shared by every process."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsoleSession(Base):
+    """A console login; the cookie holds a random token, only its hash is stored. Deleting the row ends it."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -57,9 +57,14 @@ def due_outbox(
     return list(session.scalars(_lockable(session, stmt)))
 
 
-def chat_has_pending(session: Session, channel: str, chat_id: str) -> bool:
-    """Whether a message to this chat is still waiting to go out (a new one must queue behind it)."""
+def chat_has_pending(session: Session, channel: str, chat_id: str, *, besides: str | None = None) -> bool:
+    """Whether a message to this chat is still waiting to go out (a new one must queue behind it).
+
+    Rows held by the worker `besides` do not count: that worker sends a chat's messages in order.
+    """
     stmt = select(Outbox.id).where(Outbox.channel == channel, Outbox.chat_id == chat_id, Outbox.status == "pending")
+    if besides is not None:
+        stmt = stmt.where(or_(Outbox.locked_by.is_(None), Outbox.locked_by != besides))
     return session.scalars(stmt.limit(1)).first() is not None
 
 

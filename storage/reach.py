@@ -15,11 +15,14 @@ ADMIN = "admin"
 ORGANISER = "organiser"
 AGENCY = "agency"
 ROLES: tuple[str, ...] = (ADMIN, ORGANISER, AGENCY)
+# Anyone, without an account: only what organisers published.
+PUBLIC = "public"
 
 
 @dataclass(frozen=True)
 class Reach:
-    """admin: everything; organiser: a unit and the units below; agency: its assignments."""
+    """admin: everything; organiser: a unit and the units below; agency: its assignments; public: the
+    published questions."""
 
     role: str
     unit_path: str | None = None
@@ -29,6 +32,10 @@ class Reach:
     @classmethod
     def admin(cls, actor: str = "admin") -> Reach:
         return cls(role=ADMIN, actor=actor)
+
+    @classmethod
+    def public(cls) -> Reach:
+        return cls(role=PUBLIC, actor="public")
 
     @classmethod
     def for_unit(cls, unit: Unit, actor: str = "organiser") -> Reach:
@@ -59,6 +66,8 @@ def scope_questions(stmt: Select[Question], reach: Reach) -> Select[Question]:
         return stmt
     if reach.role == AGENCY:
         return stmt.where(Question.agency_id == (reach.agency_id or -1))
+    if reach.role == PUBLIC:
+        return stmt.where(Question.published_at.is_not(None))
     if reach.unit_path is None:
         return stmt.where(false())
     # A question belongs to its current unit; its meeting's unit keeps seeing it after escalation.
@@ -75,6 +84,8 @@ def scope_meetings(stmt: Select[Meeting], reach: Reach) -> Select[Meeting]:
         return stmt.where(
             exists().where(Question.meeting_id == Meeting.id, Question.agency_id == (reach.agency_id or -1))
         )
+    if reach.role == PUBLIC:
+        return stmt.where(exists().where(Question.meeting_id == Meeting.id, Question.published_at.is_not(None)))
     if reach.unit_path is None:
         return stmt.where(false())
     return stmt.where(Meeting.unit_id.in_(select(Unit.id).where(Unit.path.startswith(reach.unit_path))))

@@ -101,7 +101,3 @@ def handed_back(ticket: str, agency: str, reason: str) -> Notice:
         subject=f"[doithoai] {agency} trả lại câu hỏi {ticket}",
         body=f"{agency} trả lại câu hỏi mã {ticket}.\nLý do: {reason}\nVui lòng giao lại cho cơ quan phù hợp.",
     )
-
-
-def link_confirmed() -> str:
-    return "Đã liên kết: từ nay anh/chị nhận thông báo của doithoai tại cuộc trò chuyện này."

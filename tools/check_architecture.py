@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("doithoai", "bot", "web", "storage", "nlp", "bench")
+PACKAGES = ("doithoai", "bot", "web", "storage", "nlp", "telemetry", "bench")
 WRITERS = ("storage/actions/",)
 # The transaction boundary itself, and history.
 EXEMPT = ("storage/db.py", "storage/migrations/")

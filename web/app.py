@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -9,15 +10,19 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
 
+from storage.dberrors import translate
 from storage.errors import DomainError
-from web.deps import ConsoleHost
+from web.deps import SESSION_HOURS, ConsoleHost
 from web.errors import LoginRequired
+from web.middleware import BodyLimit, RequestTiming, SecurityHeaders, security_headers
+from web.open311_format import error as open311_error
+from web.open311_format import format_of_path as open311_format_of
 from web.render import render
 from web.routes import (
     account,
@@ -29,35 +34,20 @@ from web.routes import (
     inbox,
     meetings,
     open311,
+    ops,
     overdue,
+    public,
     questions,
     queue,
     reports,
     units,
 )
-from web.security import LoginLimiter
+
+log = logging.getLogger("doithoai.web")
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
-SESSION_HOURS = 12
 API_PREFIXES = ("/open311/", "/api/")
-
-
-class BodyLimit:
-    """Refuses request bodies above `limit` bytes before anything reads them."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope.get("headers", [])).get(b"content-length")
-            if length is not None and length.isdigit() and int(length) > self.limit:
-                response = PlainTextResponse(
-                    f"Dữ liệu gửi lên quá lớn (tối đa {self.limit // (1024 * 1024)} MB).", status_code=413)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+OPEN311_PREFIX = "/open311/"
 
 
 def _wants_json(request: Request) -> bool:
@@ -65,6 +55,8 @@ def _wants_json(request: Request) -> bool:
 
 
 def _error(request: Request, status: int, message: str, code: str = "error") -> Response:
+    if request.url.path.startswith(OPEN311_PREFIX):
+        return open311_error(open311_format_of(request.url.path), status, message)
     if _wants_json(request):
         return JSONResponse({"error": code, "message": message}, status_code=status)
     return render(request, "error.html", status_code=status, message=message, status=status)
@@ -93,6 +85,23 @@ def _install_handlers(app: FastAPI) -> None:
         messages = {404: "Không tìm thấy trang này.", 405: "Thao tác không được hỗ trợ."}
         return _error(request, exc.status_code, messages.get(exc.status_code, str(exc.detail)), "http_error")
 
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, exc: SQLAlchemyError) -> Response:
+        # A read outside ctx.transaction() fails with the raw driver error; say which trouble it is.
+        translated = translate(exc, str(getattr(request.app.state.ctx.settings, "database_url", "")))
+        log.warning("database error on %s: %s", request.url.path, translated.message)
+        return _error(request, translated.http_status, translated.message, translated.code)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        response = _error(request, 500, "Đã có lỗi ngoài dự kiến. Lỗi đã được ghi lại; anh/chị vui lòng thử lại "
+                                        "sau hoặc báo cho quản trị viên.", "server_error")
+        # This handler runs outside the middleware stack, so the headers are added here.
+        for name, value in security_headers(request.url.path):
+            response.headers[name.decode()] = value.decode()
+        return response
+
 
 def create_app(ctx: ConsoleHost, routers: Sequence[APIRouter] = ()) -> FastAPI:
     app = FastAPI(
@@ -101,7 +110,6 @@ def create_app(ctx: ConsoleHost, routers: Sequence[APIRouter] = ()) -> FastAPI:
         version="0.1.0",
     )
     app.state.ctx = ctx
-    app.state.login_limiter = LoginLimiter()
     settings: Any = ctx.settings
     public_url = str(getattr(settings, "public_url", "") or "")
     app.add_middleware(
@@ -111,12 +119,15 @@ def create_app(ctx: ConsoleHost, routers: Sequence[APIRouter] = ()) -> FastAPI:
     # The web chat accepts attachments up to max_attachment_bytes; everything else stays small.
     upload_limit = int(getattr(settings, "max_attachment_bytes", 0) or 0)
     app.add_middleware(BodyLimit, limit=max(MAX_BODY_BYTES, upload_limit + 64 * 1024))
+    app.add_middleware(SecurityHeaders, hsts=public_url.startswith("https://"))
+    app.add_middleware(RequestTiming)
     _install_handlers(app)
     app.mount("/static", StaticFiles(directory=str(_static_dir())), name="static")
     for module in (auth, meetings, queue, questions, agenda, overdue, reports, classifier, admin, inbox, account,
-                   units, attachments):
+                   units, attachments, public):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(open311.router)
+    app.include_router(ops.router)
     for router in routers:
         app.include_router(router)
     return app

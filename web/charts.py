@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
-from storage.reports import FieldRow, LevelReport
+from storage.reports import LevelRow, Row, Table
 
 # pyplot keeps global state: one chart at a time.
 _lock = threading.Lock()
@@ -28,11 +28,11 @@ def _svg(fig: object) -> bytes:
     return out.getvalue()
 
 
-def by_field(rows: list[FieldRow], labels: dict[str, str]) -> bytes:
+def by_field(rows: list[Row], labels: dict[str, str]) -> bytes:
     with _lock:
         shown = rows[:15][::-1]
         fig, ax = plt.subplots(figsize=(8, 0.4 * max(3, len(shown)) + 1))
-        names = [labels.get(r.field, r.field) for r in shown]
+        names = [labels.get(r.label, r.label) for r in shown]
         ax.barh(names, [r.questions for r in shown], color="#1565c0", label="Ý kiến, kiến nghị")
         ax.barh(names, [r.resolved for r in shown], color=COLORS["resolved"], label="Đã giải quyết")
         ax.set_xlabel("Số ý kiến")
@@ -42,7 +42,7 @@ def by_field(rows: list[FieldRow], labels: dict[str, str]) -> bytes:
         return _svg(fig)
 
 
-def by_level(report: LevelReport) -> bytes:
+def by_level(report: Table[LevelRow]) -> bytes:
     with _lock:
         fig, ax = plt.subplots(figsize=(8, 3.5))
         names = [r.label for r in report.rows]

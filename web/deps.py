@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.actions.logins import session_user
 from storage.actions.users import reach_of
 from storage.analysis import Analyzer
 from storage.errors import OutOfReach
@@ -54,6 +55,10 @@ class Principal:
         return self.role != AGENCY
 
 
+# How long a console login lasts; the cookie and the session row end together.
+SESSION_HOURS = 12
+
+
 def get_ctx(request: Request) -> ConsoleHost:
     ctx: ConsoleHost = request.app.state.ctx
     return ctx
@@ -74,11 +79,23 @@ def principal_from(session: Session, user: User) -> Principal:
                      unit_id=user.unit_id, agency_id=user.agency_id, reach=reach_of(session, user))
 
 
+def session_token(request: Request) -> str | None:
+    token = request.session.get("sid")
+    return token if isinstance(token, str) else None
+
+
+def logged_in_user(request: Request, session: Session) -> User | None:
+    """The user of the request's console session, if that session is still live in the database.
+
+    Logout, a changed password and a deactivated account delete the session rows, so a copied
+    cookie stops working at once, in every process.
+    """
+    return session_user(session, session_token(request))
+
+
 def current_user(request: Request, session: Session = Depends(db)) -> Principal:
-    uid = request.session.get("uid")
-    user = session.get(User, uid) if isinstance(uid, int) else None
-    # A changed password or a deactivated account ends every session of that account.
-    if user is None or not user.active or request.session.get("pw") != user.password_hash[-16:]:
+    user = logged_in_user(request, session)
+    if user is None:
         request.session.clear()
         raise LoginRequired()
     principal = principal_from(session, user)

@@ -14,7 +14,7 @@ from nlp.fields import Field, load_fields
 from storage import lifecycle
 from storage.actions.meetings import STATE_LABELS
 from storage.actions.users import ROLE_LABELS
-from storage.vnformat import vn_date, vn_datetime, vn_int, vn_pct
+from vntext import vn_date, vn_datetime, vn_int, vn_pct
 from web.security import csrf_token
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -22,13 +22,6 @@ templates = Jinja2Templates(directory=str(TEMPLATES))
 
 CHANNEL_LABELS = {"telegram": "Telegram", "zalo": "Zalo", "zalo_oa": "Zalo OA", "web": "Web", "api": "API",
                   "import": "Nhập từ tệp"}
-# Console pages load only their own scripts; inline styles are allowed for the QR codes' SVG.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                               "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 DELIVERY_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Gửi lỗi"}
 
 
@@ -86,9 +79,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         "field_label": lambda code: labels.get(code, code) if code else "Chưa phân loại",
     }
     base.update(context)
-    response = templates.TemplateResponse(request, name, base, status_code=status_code)
-    response.headers.update(SECURITY_HEADERS)
-    return response
+    # Security headers are added to every response by web.middleware.SecurityHeaders.
+    return templates.TemplateResponse(request, name, base, status_code=status_code)
 
 
 def redirect(url: str) -> RedirectResponse:

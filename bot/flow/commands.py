@@ -12,10 +12,10 @@ from bot.flow import states
 from bot.flow.prompts import pick, prompt, short, withdraw_options
 from bot.flow.turn import Turn
 from storage import lifecycle, queries
-from storage.actions import citizens, questions
+from storage.actions import citizens, officer_chats, questions
 from storage.errors import DomainError
 from storage.queries import chat
-from storage.vnformat import vn_date
+from vntext import vn_date
 
 MAX_LISTED = 20
 TICKET = re.compile(r"([A-Za-z]{1,10})\s*-\s*(\d{4})\s*-\s*(\d{1,9})")
@@ -25,6 +25,9 @@ _DETAILS = (states.ASKING_NAME, states.ASKING_LOCALITY, states.ASKING_PHONE)
 
 def run(turn: Turn, state: str, *, submit_draft: Callable[[Turn], str], start: Callable[[Turn, str], str]) -> str:
     name = turn.incoming.command or ""
+    if name == "start" and officer_chats.looks_like_code(turn.incoming.args):
+        link_officer(turn)
+        return state
     if name == "start":
         for key in ("draft", "draft_at", "analysis", "attachments", "rating_q", "rating_resume", "resume"):
             turn.data.pop(key, None)
@@ -160,3 +163,10 @@ def show_ticket(turn: Turn, ticket: str) -> None:
     if answer is not None:
         lines.append(texts.TICKET_ANSWER.format(date=vn_date(answer.created_at), answer=answer.text))
     turn.say("\n".join(lines))
+
+
+def link_officer(turn: Turn) -> None:
+    """`/start LK…`: a console user links this chat to receive their notices here too."""
+    inc = turn.incoming
+    linked = officer_chats.complete_link(turn.session, inc.channel, inc.chat_id, inc.args)
+    turn.say(texts.OFFICER_LINKED if linked is not None else texts.OFFICER_LINK_EXPIRED)

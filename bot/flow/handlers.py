@@ -31,7 +31,7 @@ from storage.errors import DomainError, IntakeClosed
 from storage.models import Meeting
 from storage.queries import chat
 from storage.uploads import discard_upload
-from storage.vnformat import vn_int
+from vntext import vn_int
 
 MAX_ATTACHMENTS = attachments.MAX_PER_QUESTION
 WEB = "web"

@@ -179,6 +179,6 @@ def rating_prompt(turn: Turn) -> Outgoing:
 
 def draft_noted(turn: Turn) -> Outgoing:
     chars = sum(len(p) for p in turn.data.get("draft", []))
-    from storage.vnformat import vn_int
+    from vntext import vn_int
 
     return Outgoing(texts.DRAFT_NOTED.format(chars=vn_int(chars)), ((Button(texts.SEND, "send"),),))

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage import lifecycle, notices
+from storage import lifecycle
 from storage.actions.outbox import notify_askers
 from storage.actions.questions import family, primary_of
 from storage.errors import ForbiddenMove, InvalidInput, OutOfReach
 from storage.lookup import get_or_not_found, not_found
 from storage.models import AgendaItem, AnswerTemplate, Question, Reply, ReplyQuestion, Unit
 from storage.reach import AGENCY, Reach, require_meeting, require_question
+from vntext import notices
 
 
 def _organiser(reach: Reach) -> None:
@@ -98,7 +99,7 @@ def send_conclusion(session: Session, reach: Reach, meeting_id: int) -> Conclusi
             without += 1
             continue
         members = family(session, primary)
-        texts = {m.id: notices.answered(m.ticket or "", answer.text, primary.status) for m in members}
+        texts = {m.id: notices.answered(m.ticket or "", answer.text, lifecycle.label(primary.status)) for m in members}
         sent += notify_askers(session, members, texts, key=f"conclusion:{meeting.id}:{answer.id}",
                               reply_id=answer.id)
     session.flush()

@@ -19,6 +19,8 @@ from storage.lookup import get_or_not_found
 from storage.models import OfficerChat, User
 
 CHANNELS = ("telegram", "zalo")
+# A Zalo link works from the Zalo bot or from the unit's Zalo Official Account.
+VARIANTS: dict[str, tuple[str, ...]] = {"telegram": ("telegram",), "zalo": ("zalo", "zalo_oa")}
 LINK_MINUTES = 30
 CODE_RE = re.compile(r"LK[A-Z0-9]{10}")
 
@@ -33,7 +35,7 @@ def start_link(session: Session, user_id: int, channel: str) -> OfficerChat:
         raise InvalidInput("Chỉ liên kết được Telegram hoặc Zalo.", code="bad_channel")
     get_or_not_found(session, User, user_id)
     row = session.scalars(select(OfficerChat).where(OfficerChat.user_id == user_id,
-                                                    OfficerChat.channel == channel)).first()
+                                                    OfficerChat.channel.in_(VARIANTS[channel]))).first()
     if row is None:
         row = OfficerChat(user_id=user_id, channel=channel)
         session.add(row)
@@ -46,8 +48,11 @@ def start_link(session: Session, user_id: int, channel: str) -> OfficerChat:
 def complete_link(session: Session, channel: str, chat_id: str, code: str) -> OfficerChat | None:
     """Link the chat the code came from; None when the code is unknown, expired or for another channel."""
     row = session.scalars(select(OfficerChat).where(OfficerChat.code == code.strip().upper())).first()
-    if row is None or row.channel != channel or row.code_until is None or aware(row.code_until) < utcnow():
+    base = "zalo" if channel.startswith("zalo") else channel
+    if row is None or row.channel not in VARIANTS.get(base, ()) or channel not in VARIANTS.get(base, ()) \
+            or row.code_until is None or aware(row.code_until) < utcnow():
         return None
+    row.channel = channel
     row.chat_id = chat_id
     row.linked_at = utcnow()
     row.code = None
@@ -58,7 +63,7 @@ def complete_link(session: Session, channel: str, chat_id: str, code: str) -> Of
 
 def unlink(session: Session, user_id: int, channel: str) -> None:
     row = session.scalars(select(OfficerChat).where(OfficerChat.user_id == user_id,
-                                                    OfficerChat.channel == channel)).first()
+                                                    OfficerChat.channel.in_(VARIANTS.get(channel, ())))).first()
     if row is not None:
         session.delete(row)
         session.flush()
@@ -66,4 +71,4 @@ def unlink(session: Session, user_id: int, channel: str) -> None:
 
 def chats_of(session: Session, user_id: int) -> dict[str, OfficerChat]:
     rows = session.scalars(select(OfficerChat).where(OfficerChat.user_id == user_id)).all()
-    return {r.channel: r for r in rows}
+    return {("zalo" if r.channel.startswith("zalo") else r.channel): r for r in rows}

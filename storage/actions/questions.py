@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage import lifecycle, notices, workdays
+from storage import lifecycle, workdays
 from storage.actions import notify
 from storage.actions.outbox import notify_askers
 from storage.analysis import Analyzer, PlainAnalyzer
@@ -17,9 +17,13 @@ from storage.errors import ForbiddenMove, IntakeClosed, InvalidInput, NotFound, 
 from storage.lookup import get_or_not_found
 from storage.models import Agency, Meeting, Question, StatusEvent, Unit
 from storage.queries.questions import duplicates_of
+from vntext import notices
 
 MAX_TEXT = 10_000
 OPEN_MEETING_STATES = ("open",)
+
+# A change to one of these statuses is told to every asker of the group.
+NOTIFY_STATUSES = frozenset({lifecycle.IN_PROGRESS, lifecycle.RESOLVED, lifecycle.UNRESOLVED, lifecycle.ASSIGNED})
 
 
 def _event(
@@ -226,8 +230,8 @@ def _apply_status(
             member.status = new
             member.status_note = note
             _touch(member)
-    if notify and new in notices.NOTIFY_STATUSES:
-        texts = {m.id: notices.status_changed(m.ticket or "", new, note) for m in members}
+    if notify and new in NOTIFY_STATUSES:
+        texts = {m.id: notices.status_changed(m.ticket or "", lifecycle.label(new), note) for m in members}
         notify_askers(session, members, texts, key=f"status:{primary.id}:{new}:{primary.version}")
 
 

@@ -17,18 +17,23 @@ from storage.models import RateSlot
 _NOW = func.extract("epoch", func.clock_timestamp())
 
 
-def reserve(session: Session, steps: dict[str, float]) -> float:
-    """Take the next slot of every key in `steps` (key -> seconds between sends); seconds to wait."""
+def reserve(session: Session, steps: dict[str, tuple[float, float]]) -> float:
+    """Take the next slot of every key in `steps`; seconds to wait before sending.
+
+    `steps` maps a key to (seconds between sends, burst): a send may leave up to `burst` seconds
+    ahead of the key's pace (the generic cell rate algorithm), so a chat may get a few at once.
+    """
     if not steps:
         return 0.0
-    ins = insert(RateSlot).values([{"key": k, "next_at": _NOW + s, "step": s} for k, s in sorted(steps.items())])
+    ins = insert(RateSlot).values([{"key": k, "next_at": _NOW + s, "step": s} for k, (s, _) in sorted(steps.items())])
     upsert = ins.on_conflict_do_update(
         index_elements=[RateSlot.key],
         set_={"next_at": func.greatest(RateSlot.next_at, _NOW) + ins.excluded.step, "step": ins.excluded.step},
     )
-    result: Result[float, float] = session.execute(upsert.returning(RateSlot.next_at - RateSlot.step,
-                                              literal_column("extract(epoch from clock_timestamp())")))
-    waits = [float(row[0]) - float(row[1]) for row in result.all()]
+    # next_at - step is the key's pace before this send: max(previous next moment, now).
+    result: Result[str, float, float] = session.execute(upsert.returning(
+        RateSlot.key, RateSlot.next_at - RateSlot.step, literal_column("extract(epoch from clock_timestamp())")))
+    waits = [max(float(paced) - steps[key][1], float(now)) - float(now) for key, paced, now in result.all()]
     return max(0.0, *waits)
 
 

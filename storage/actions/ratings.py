@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage import lifecycle, notices
+from storage import lifecycle
 from storage.actions import notify
 from storage.actions.outbox import enqueue
 from storage.actions.questions import _check_version, _touch, family, primary_of
@@ -22,6 +22,7 @@ from storage.clock import utcnow
 from storage.errors import ForbiddenMove, InvalidInput, NotFound
 from storage.lookup import get_or_not_found
 from storage.models import Citizen, Question, Rating, StatusEvent
+from vntext import notices
 
 MAX_REASON = 2000
 CITIZEN = "citizen"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from storage import lifecycle, notices
+from storage import lifecycle
 from storage.actions import ratings
 from storage.actions.outbox import notify_askers
 from storage.actions.questions import _apply_status, _check_version, _touch, family, primary_of
 from storage.errors import InvalidInput
 from storage.lookup import get_or_not_found
 from storage.models import Question, Reply, ReplyQuestion, StatusEvent
+from vntext import notices
 
 
 def reply(
@@ -43,7 +44,7 @@ def reply(
             StatusEvent(question_id=member.id, kind="reply", to_value=str(row.id), actor=author, note=body[:200])
         )
         _touch(member)
-    texts = {m.id: notices.answered(m.ticket or "", body, status) for m in members}
+    texts = {m.id: notices.answered(m.ticket or "", body, lifecycle.label(status) if status else None) for m in members}
     if question.status in lifecycle.RATED_STATUSES:
         ratings.answer_and_ask(session, members, texts, reply_id=row.id, status=question.status)
     else:

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.actions.logins import end_all_sessions
 from storage.errors import ForbiddenMove, InvalidInput
 from storage.lookup import get_or_not_found
 from storage.models import Agency, Unit, User
@@ -87,6 +88,8 @@ def set_password(session: Session, user_id: int, password: str) -> User:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.", code="weak_password")
     user.password_hash = _hasher.hash(password)
+    # A new password ends every open session of the account.
+    end_all_sessions(session, user.id)
     session.flush()
     return user
 
@@ -101,6 +104,8 @@ def set_active(session: Session, user_id: int, active: bool) -> User:
             raise ForbiddenMove("Đây là tài khoản quản trị cuối cùng còn hoạt động, không thể khóa.",
                                 code="last_admin")
     user.active = active
+    if not active:
+        end_all_sessions(session, user.id)
     session.flush()
     return user
 

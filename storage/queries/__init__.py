@@ -11,6 +11,7 @@ from storage.queries.accounts import latest_job, list_api_keys, list_users
 from storage.queries.citizens import citizen_questions, conversations_in_state, count_questions_since, web_messages
 from storage.queries.classifier import classifier_accuracy, confirmed_examples
 from storage.queries.meetings import agenda_of, conclusion_items, list_meetings, list_open_meetings, meetings_page
+from storage.queries.publication import PublishedItem, published_answers
 from storage.queries.questions import (
     asker_count,
     attachments_of,
@@ -30,6 +31,7 @@ from storage.queries.units import list_agencies, list_units
 
 __all__ = [
     "QUEUE_SORTS",
+    "PublishedItem",
     "QueueFilter",
     "QueuePage",
     "agenda_of",
@@ -61,6 +63,7 @@ __all__ = [
     "open311_requests",
     "overdue",
     "proposed_duplicates",
+    "published_answers",
     "queue",
     "queue_page",
     "queue_statement",

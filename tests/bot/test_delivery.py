@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.channels import zalo
 from bot.delivery import DeliveryWorker, SendError
-from bot.limits import RateLimiter
+from bot.limits import CHAT_BURST, RateLimiter
 from bot.messages import Outgoing
 from harness.bot import BotTestContext, make_context
 from harness.servers import serve_app
@@ -102,8 +102,11 @@ async def test_web_rows_are_left_for_the_page(ctx: BotTestContext) -> None:
 async def test_rate_limiter_spaces_sends_per_chat_and_overall() -> None:
     limiter = RateLimiter(per_second=50, per_chat=10)
     start = time.monotonic()
-    await asyncio.gather(*(limiter.acquire("same") for _ in range(6)))
-    assert time.monotonic() - start >= 0.45
+    await asyncio.gather(*(limiter.acquire("same") for _ in range(CHAT_BURST)))
+    burst = time.monotonic() - start
+    await asyncio.gather(*(limiter.acquire("same") for _ in range(4)))
+    assert burst < 0.1 * CHAT_BURST  # a short burst leaves at the overall pace
+    assert time.monotonic() - start >= 0.35  # then one per 1/per_chat seconds
     limiter = RateLimiter(per_second=50, per_chat=0)
     start = time.monotonic()
     await asyncio.gather(*(limiter.acquire(f"c{i}") for i in range(26)))

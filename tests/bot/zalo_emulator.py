@@ -39,12 +39,16 @@ class ZaloEmulator:
     sent: list[tuple[str, str]] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)
     webhook: dict[str, str] | None = None
-    # Scripted answers to sendMessage, consumed first: HTTP status codes (429, 500).
+    # Scripted answers to sendMessage, consumed first: HTTP status codes (429, 500), 0 for a normal answer.
     failures: list[int] = field(default_factory=list)
     # Scripted answers to getUpdates, consumed first: HTTP status codes (500, 502).
     poll_failures: list[int] = field(default_factory=list)
     # How an idle long poll ends: "408" (HTTP 200 + error_code 408), "http408", or "empty" (`result: {}`).
     idle: str = "408"
+    # While `hold` is set no update is handed out; `parked` counts long polls waiting right now.
+    hold: bool = False
+    parked: int = 0
+    handed_out: int = 0
     calls: Counter[str] = field(default_factory=Counter)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -74,6 +78,8 @@ class ZaloEmulator:
             if token != self.token:
                 return _error(401, "Unauthorized")
             body = await request.json() if await request.body() else {}
+            if method == "getUpdates":
+                return await self._getUpdates(body, request)
             handler = getattr(self, f"_{method}", None)
             if handler is None:
                 return _error(404, "Not Found")
@@ -86,17 +92,25 @@ class ZaloEmulator:
         return JSONResponse({"ok": True, "result": {"id": "bot1", "account_name": "bot.doithoai",
                                                     "account_type": "BASIC", "can_join_groups": False}})
 
-    async def _getUpdates(self, body: dict[str, Any]) -> JSONResponse:
+    async def _getUpdates(self, body: dict[str, Any], request: Request) -> JSONResponse:
         # /docs/apis/getUpdates/: long poll; `result` is ONE update; an idle poll ends with error 408.
         # The platform refuses getUpdates while a webhook is set; the docs give no code for it (400 here).
+        # A poll whose client has gone (a killed process) gets nothing: like any HTTP server that sees
+        # the closed connection, the emulator keeps the update for the next poll.
         if self.webhook is not None:
             return _error(400, "Bad Request: webhook is active, use deleteWebhook first")
         if self.poll_failures:
             return _error(self.poll_failures.pop(0), "Internal Server Error")
         deadline = time.monotonic() + min(float(body.get("timeout", 1)), 0.3)
-        while not self.updates and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-        if self.updates:
+        self.parked += 1
+        try:
+            while (self.hold or not self.updates) and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            gone = await request.is_disconnected()
+        finally:
+            self.parked -= 1
+        if self.updates and not self.hold and not gone:
+            self.handed_out += 1
             return JSONResponse({"ok": True, "result": self.updates.pop(0)})
         if self.idle == "empty":
             return JSONResponse({"ok": True, "result": {}})
@@ -122,10 +136,10 @@ class ZaloEmulator:
 
     async def _sendMessage(self, body: dict[str, Any]) -> JSONResponse:
         # /docs/apis/sendMessage/: `chat_id` and `text` (1-2000 characters); result {message_id, date}.
-        if self.failures:
-            status = self.failures.pop(0)
-            if status == 429:
-                return _error(429, "Too Many Requests", **{"Retry-After": "1"})
+        status = self.failures.pop(0) if self.failures else 0  # 0: this one goes through
+        if status == 429:
+            return _error(429, "Too Many Requests", **{"Retry-After": "1"})
+        if status:
             return _error(status, "Internal Server Error")
         text = str(body.get("text") or "")
         if not body.get("chat_id") or not 1 <= len(text) <= 2000:

@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from doithoai.cli import app
 from doithoai.config import get_settings
+from storage.db import make_engine, make_sessionmaker
+from storage.models import Unit
 
 
 @pytest.fixture
@@ -57,12 +60,20 @@ def test_units_meetings_import_reply_report(cli: CliRunner, tmp_path: Path) -> N
     run(cli, "reply", ticket, "--text", "Huyện đã sửa xong.", "--status", "resolved")
     run(cli, "meeting", "state", code, "held", "--attendance", "1234")
     report = json.loads(run(cli, "report", "--json"))
-    district = next(r for r in report["rows"] if r["label"] == "Huyện")
+    district = next(r for r in report["levels"]["rows"] if r["label"] == "Huyện")
     assert district["meetings"] == 1 and district["attendances"] == 1234
     assert district["questions"] == 2 and district["resolved"] == 1 and district["in_progress"] == 1
-    assert district["resolved_rate"] == "50,00%"
+    assert district["resolved_rate"] == 0.5 and district["groups"] == 2
+    assert report["fields"]["total"]["questions"] == report["months"]["total"]["questions"] == 2
+    published = run(cli, "publish", code)
+    listed = [json.loads(line) for line in run(cli, "question", "list", "--meeting", code, "--json").splitlines()]
+    assert [i["published"] for i in listed] == [True, False]
+    assert "Đã công khai 1 nội dung (1 câu hỏi)" in published and "Còn 1 nội dung chưa có trả lời" in published
+    assert cli.invoke(app, ["publish", "KHONGCO"]).exit_code == 1
     table = run(cli, "report")
-    assert "1.234" in table
+    assert "1.234" in table and "50,00%" in table
+    for title in ("Theo cấp", "Theo lĩnh vực", "Theo cơ quan giải quyết", "Theo thời gian"):
+        assert title in table
 
 
 def test_errors_are_clear_not_tracebacks(cli: CliRunner) -> None:
@@ -73,3 +84,19 @@ def test_errors_are_clear_not_tracebacks(cli: CliRunner) -> None:
     assert result.exit_code == 1 and "ZZ" in result.output
     result = cli.invoke(app, ["meeting", "create", "--unit", "ZZ", "--title", "t", "--starts", "hôm nay"])
     assert result.exit_code == 1
+
+
+def test_unit_letterhead(cli: CliRunner) -> None:
+    run(cli, "unit", "create", "--code", "HA", "--name", "Xã Hòa An", "--level", "xã")
+    run(cli, "unit", "letterhead", "HA", "--signer-name", "Trần Thị Cúc", "--place", "Hòa An",
+        "--recipients", "Thường trực Đảng ủy xã; Các ấp")
+    engine = make_engine(get_settings().database_url)
+    with make_sessionmaker(engine)() as s:
+        unit = s.scalars(select(Unit).where(Unit.code == "HA")).one()
+        assert (unit.doc_signer_name, unit.doc_place, unit.doc_symbol) == ("Trần Thị Cúc", "Hòa An", "")
+        assert unit.doc_recipients == "Thường trực Đảng ủy xã\nCác ấp"
+    engine.dispose()
+    result = cli.invoke(app, ["unit", "letterhead", "ZZ", "--place", "x"])
+    assert result.exit_code == 1 and "ZZ" in result.output
+    result = cli.invoke(app, ["unit", "letterhead", "HA", "--symbol", "X" * 41])
+    assert result.exit_code == 1 and "dài quá 40 ký tự" in result.output

@@ -166,6 +166,13 @@ def test_linked_chat_receives_the_same_notice(session: Session, world: World) ->
     questions.assign(session, q.id, world.agency_a.id, actor="t", due_date=workdays.today() + timedelta(days=5))
     chats = [(r.channel, r.chat_id, r.user_id) for r in notices(session) if r.channel == "telegram"]
     assert chats == [("telegram", "777", officer.id)]
+    # A Zalo code works from the Official Account too; notices then go there.
+    code = officer_chats.start_link(session, officer.id, "zalo").code or ""
+    assert officer_chats.complete_link(session, "telegram", "x", code) is None
+    assert officer_chats.complete_link(session, "zalo_oa", "oa-user-1", code) is not None
+    assert set(officer_chats.chats_of(session, officer.id)) == {"telegram", "zalo"}
+    questions.assign(session, q.id, world.agency_a.id, actor="t", due_date=workdays.today() + timedelta(days=6))
+    assert [r.chat_id for r in notices(session) if r.channel == "zalo_oa"] == ["oa-user-1"]
 
 
 def test_last_active_admin_cannot_be_locked(session: Session) -> None:

@@ -7,13 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from harness.factories import ask, make_citizen, make_world
-from storage import lifecycle, notices, queries
+from storage import lifecycle, queries
 from storage.actions import questions, ratings, replies
 from storage.analysis import PlainAnalyzer
 from storage.errors import ForbiddenMove, InvalidInput, NotFound
 from storage.models import Outbox, Question, Rating
 from storage.queries import satisfaction
 from storage.reach import Reach
+from vntext import notices
 
 
 def _answered(session: Session, status: str = lifecycle.RESOLVED) -> tuple[int, int]:

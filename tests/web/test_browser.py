@@ -50,8 +50,8 @@ def server(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, ConsoleContex
                          settings=console_settings(tmp_path, public_url=f"http://127.0.0.1:{port}"))
     with ctx.transaction() as s:
         load_demo(s, ctx.analyzer)
-        users.create_user(s, username="huyen.ph", role="organiser", password=PASSWORD,
-                          unit_id=get_unit_by_code(s, "HG-PH").id, full_name="Tổ giúp việc Huyện ủy Phụng Hiệp")
+        users.create_user(s, username="xa.phuongbinh", role="organiser", password=PASSWORD,
+                          unit_id=get_unit_by_code(s, "CT-PB").id, full_name="Tổ giúp việc Đảng ủy xã Phương Bình")
     config = uvicorn.Config(console_app(ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -77,24 +77,24 @@ def test_citizens_ask_organiser_answers_citizens_read(server: tuple[str, Console
         citizens = []
         for text in QUESTIONS:
             page = browser.new_context(viewport={"width": 420, "height": 760}, locale="vi-VN").new_page()
-            page.goto(f"{base}/chat/PH2026")
+            page.goto(f"{base}/chat/PB2026")
             page.get_by_role("button", name="Hỏi ẩn danh").click()
             page.locator("#text").fill(text)
             page.locator("#text").press("Enter")
             page.locator(".msg.bot .buttons button", has_text="Gửi").last.click()
             page.locator(".msg.bot .buttons button", has_text="Đúng").last.click()  # the field the bot guessed
-            expect(page.locator(".msg.bot").last).to_contain_text(re.compile(r"HG-2026-\d{6}"))
+            expect(page.locator(".msg.bot").last).to_contain_text(re.compile(r"CT-2026-\d{6}"))
             citizens.append(page)
 
         org = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="vi-VN").new_page()
         org.goto(f"{base}/meetings")
         org.screenshot(path=str(shots / "login.png"))
-        org.get_by_label("Tên đăng nhập").fill("huyen.ph")
+        org.get_by_label("Tên đăng nhập").fill("xa.phuongbinh")
         org.get_by_label("Mật khẩu").fill(PASSWORD)
         org.get_by_role("button", name="Đăng nhập").click()
         expect(org.get_by_role("heading", name="Hội nghị tiếp xúc, đối thoại")).to_be_visible()
         org.screenshot(path=str(shots / "meetings.png"), full_page=True)
-        org.get_by_role("link", name=re.compile("Bí thư Huyện ủy Phụng Hiệp")).first.click()
+        org.get_by_role("link", name=re.compile("Bí thư Đảng ủy xã Phương Bình")).first.click()
         expect(org.locator("tr.qrow")).to_have_count(5)
         org.screenshot(path=str(shots / "queue.png"), full_page=True)
 
@@ -110,7 +110,7 @@ def test_citizens_ask_organiser_answers_citizens_read(server: tuple[str, Console
         org.get_by_label("Lĩnh vực", exact=True).select_option("giao_thong")
         org.locator('form[action$="/field"] button').click()
         expect(org.locator(".flash")).to_contain_text("Đã lưu lĩnh vực.")
-        org.get_by_label("Cơ quan").select_option(label="Phòng Kinh tế huyện Phụng Hiệp")
+        org.get_by_label("Cơ quan").select_option(label="Phòng Kinh tế xã Phương Bình")
         org.get_by_label("Hạn xử lý").fill("2026-12-20")
         org.get_by_role("button", name="Giao", exact=True).click()
         expect(org.locator(".flash")).to_contain_text("Đã giao cơ quan giải quyết.")
@@ -140,9 +140,11 @@ def test_citizens_ask_organiser_answers_citizens_read(server: tuple[str, Console
         browser.close()
 
     with ctx.sessions() as s:
-        rows = s.scalars(select(Outbox).where(Outbox.reply_id.is_not(None))).all()
+        asked = select(Question.id).join(Question.meeting).where(Question.meeting.has(code="PB2026"))
+        rows = s.scalars(select(Outbox).where(Outbox.reply_id.is_not(None), Outbox.question_id.in_(asked))).all()
         assert len(rows) == 2 and all(r.status == "sent" for r in rows)
-        merged = s.scalars(select(Question).where(Question.duplicate_of_id.is_not(None))).all()
+        merged = s.scalars(select(Question).join(Question.meeting).where(
+            Question.duplicate_of_id.is_not(None), Question.meeting.has(code="PB2026"))).all()
         assert len(merged) == 1
         kinds = set(s.scalars(select(StatusEvent.kind).where(StatusEvent.question_id == merged[0].duplicate_of_id)))
         assert {"correction", "assign", "reply"} <= kinds

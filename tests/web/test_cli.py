@@ -57,7 +57,7 @@ def test_demo_users_once(env: str, capsys: pytest.CaptureFixture[str]) -> None:
         load_demo(s)
     demo_users(ctx)
     first = capsys.readouterr().out
-    assert "quantri" in first and "huyen.ph" in first and "kinhte.ph" in first
+    assert "quantri" in first and "xa.hoaan" in first and "kinhte.hoaan" in first
     demo_users(ctx)
     assert "đã có từ trước" in capsys.readouterr().out
     with ctx.transaction() as s:

@@ -11,8 +11,8 @@ from storage import lifecycle, queries, reports
 from storage.actions import questions, replies
 from storage.queries import QueueFilter
 from storage.reach import Reach
-from storage.vnformat import LOCAL_TZ
 from tests.web.helpers import ask
+from vntext import LOCAL_TZ
 
 
 def test_queue_page_and_reports_on_both_backends(session: Session) -> None:
@@ -34,28 +34,11 @@ def test_queue_page_and_reports_on_both_backends(session: Session) -> None:
     found = queries.queue_page(session, Reach.admin(), w.meeting_a.id, QueueFilter(status=None, text="hu nang qua"))
     assert [q.id for q in found.rows] == [a.id]
 
-    rows = reports.per_agency_timeliness(session, w.province, today)
-    assert [(r.agency, r.assigned, r.resolved, r.due, r.on_time, r.overdue_open) for r in rows] == [
-        ("Phòng Kinh tế huyện A", 2, 1, 2, 1, 1)]
-    months = reports.over_time(session, w.province)
-    assert sum(n for _, n, _ in months) == 4 and sum(r for _, _, r in months) == 2
-    assert months[-1][0] == datetime.now(LOCAL_TZ).strftime("%m/%Y")
-    fields = {f.field: f for f in reports.per_field_period(session, w.province)}
+    rows = reports.per_agency(session, w.province, today).rows
+    assert [(r.label, r.questions, r.groups, r.resolved, r.due, r.on_time, r.overdue_open) for r in rows] == [
+        ("Phòng Kinh tế huyện A", 3, 2, 2, 3, 2, 1)]
+    months = reports.per_month(session, w.province)
+    assert (months.total.questions, months.total.groups, months.total.resolved) == (4, 3, 2)
+    assert months.rows[-1].label == datetime.now(LOCAL_TZ).strftime("%m/%Y")
+    fields = {f.label: f for f in reports.per_field(session, w.province).rows}
     assert fields["giao_thong"].resolved == 2 and fields["dien"].in_progress == 1
-
-
-def test_fast_report_queries_match_the_plain_ones(session: Session) -> None:
-    w = make_world(session)
-    texts = ["Đường ấp 1 hư", "Điện ấp 2 yếu", "Nước ấp 3 đục", "Đất ấp 4", "Lúa mất giá"]
-    made = [ask(session, m, t) for m in (w.meeting_a, w.meeting_b, w.meeting_p) for t in texts]
-    questions.merge(session, made[0].id, [made[1].id], actor="t")
-    questions.set_field(session, made[5].id, "dat_dai", actor="t")
-    replies.reply(session, made[5].id, "Xong.", author="t", status=lifecycle.RESOLVED)
-    questions.set_field(session, made[10].id, "khac", actor="t")
-    session.flush()
-    for unit in (w.province, w.district_a):
-        assert [r.as_dict() for r in reports.levels_fast(session, unit).rows] == [
-            r.as_dict() for r in reports.per_level(session, unit).rows]
-        assert [vars(f) for f in reports.fields_fast(session, unit)] == [
-            vars(f) for f in reports.per_field_period(session, unit)]
-        assert reports.months_fast(session, unit) == reports.over_time(session, unit)

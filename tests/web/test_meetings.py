@@ -96,8 +96,9 @@ def test_conclusion_notice_docx_and_sending(console: Console) -> None:
     r = c.get(f"/meetings/{mid}/conclusion.docx")
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
     text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
-    assert "THÔNG BÁO KẾT LUẬN" in text and "214 lượt người tham dự" in text
+    assert "THÔNG BÁO" in text and "Kết luận của" in text and "214 lượt người tham dự" in text
     assert "tiếp nhận 3 ý kiến, kiến nghị (gộp thành 2 nội dung)" in text
-    assert "(2 người cùng hỏi)" in text and "quý I/2027" in text
+    assert "(2 người cùng kiến nghị)" in text and "quý I/2027" in text
+    assert "Đường ấp 1 hư nặng" not in text  # the citizens' own words stay out of the notice
     assert "Cơ quan chịu trách nhiệm: Phòng Kinh tế huyện A" in text
     assert re.search(r"Đã trả lời 1/2 nội dung \(50,00%\)", text)

@@ -24,7 +24,7 @@ def test_services_json_and_xml(console: Console) -> None:
     c = console.client(None)
     services = c.get("/open311/v2/services.json").json()
     road = next(s for s in services if s["service_code"] == "giao_thong")
-    assert road["service_name"] == "Giao thông" and road["metadata"] is False and road["type"] == "realtime"
+    assert road["service_name"] == "Giao thông" and road["metadata"] is True and road["type"] == "realtime"
     xml = ET.fromstring(c.get("/open311/v2/services.xml").content)
     assert xml.tag == "services" and xml.find("service/service_code") is not None
     assert c.get("/open311/v2/services.csv").status_code == 404

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import html
 import io
+import zipfile
 from datetime import datetime, timedelta
 
 import pytest
 from docx import Document
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from storage import lifecycle, workdays
-from storage.actions import meetings, questions, replies
+from storage.actions import meetings, questions, replies, units
 from storage.models import StatusEvent
-from storage.vnformat import LOCAL_TZ
 from tests.web.conftest import Console
 from tests.web.helpers import ask, post
+from vntext import LOCAL_TZ
+from vntext.reports import COUNTING_RULE
 
 TODAY = datetime.now(LOCAL_TZ).date()
 
@@ -46,27 +49,61 @@ def test_report_page_and_charts(held: Console) -> None:
     page = c.get("/reports").text
     assert "Tỉnh Hậu Giang" in page and "1.234" in page and "20,00%" in page
     assert "Phòng Kinh tế huyện A" in page and "Giao thông" in page
+    assert html.escape(COUNTING_RULE, quote=False) in page
+    for title in ("Theo cấp", "Theo lĩnh vực", "Theo cơ quan giải quyết", "Theo thời gian"):
+        assert f"<h2>{title}</h2>" in page
+    assert page.count("<th class=\"num\">Chưa xử lý</th>") == 4 and page.count("<th class=\"num\">Nhóm</th>") == 4
     svg = c.get("/reports/chart/levels.svg")
     assert svg.headers["content-type"] == "image/svg+xml" and b"<svg" in svg.content
     assert b"<svg" in c.get("/reports/chart/fields.svg").content
     assert c.get("/reports", params={"from": "2026-12-31", "to": "2026-01-01"}).status_code == 422
 
 
+def _sheet(book: Workbook, title: str) -> dict[str, tuple[object, ...]]:
+    return {str(row[0]): row for row in book[title].iter_rows(min_row=6, values_only=True)}
+
+
 def test_xlsx_figures(held: Console) -> None:
     c = held.client("org_p")
     r = c.get("/reports/export.xlsx")
     book = load_workbook(io.BytesIO(r.content))
-    sheet = book["Theo cấp"]
-    rows = {row[0]: row for row in sheet.iter_rows(min_row=5, values_only=True)}
-    assert rows["Huyện"][1:10] == (1, 1234, 5, 1, 2, 1, 1, 0, "20,00%")
+    assert book.sheetnames == ["Theo cấp", "Theo lĩnh vực", "Theo cơ quan giải quyết", "Theo thời gian"]
+    assert book["Theo cấp"]["A3"].value == COUNTING_RULE
+    rows = _sheet(book, "Theo cấp")
+    # meetings, attendances, questions, groups, resolved, in progress, unresolved, escalated, pending, rate
+    assert rows["Huyện"][1:11] == (1, 1234, 5, 5, 1, 2, 1, 1, 0, 0.2)
     assert rows["Tổng cộng"][1:4] == (1, 1234, 5)
-    assert rows["Tỉnh"][3] == 0
-    agencies = list(book["Theo cơ quan"].iter_rows(min_row=2, values_only=True))
-    # Three assigned, all due; one resolved (on time), one overdue and still open, one unresolved.
-    assert agencies == [("Phòng Kinh tế huyện A", 3, 1, 3, 1, 2, "33,33%")]
-    fields = {row[0]: row for row in book["Theo lĩnh vực"].iter_rows(min_row=2, values_only=True)}
-    assert fields["Giao thông"][1:3] == (1, 1) and fields["Đất đai"][4] == 1
-    assert sum(row[1] for row in book["Theo tháng"].iter_rows(min_row=2, values_only=True)) == 5
+    assert rows["Tỉnh"][3] == 0 and rows["Tỉnh"][10] is None
+    cell = book["Theo cấp"]["K7"]
+    assert cell.value == 0.2 and cell.number_format == "0.00%" and book["Theo cấp"]["C7"].number_format == "#,##0"
+    agencies = _sheet(book, "Theo cơ quan giải quyết")
+    # Three assigned, all due: one resolved (on time), two in progress and overdue.
+    assert agencies["Phòng Kinh tế huyện A"][1:] == (3, 3, 1, 2, 0, 0, 0, 1 / 3, 3, 1, 2, 1 / 3, 0, 0, None, 0, 0)
+    fields = _sheet(book, "Theo lĩnh vực")
+    assert fields["Giao thông"][1:4] == (1, 1, 1) and fields["Đất đai"][5] == 1
+    assert fields["Tổng cộng"][1] == 5
+    assert _sheet(book, "Theo thời gian")["Tổng cộng"][1] == 5
+    outcomes = ["Đã giải quyết", "Đang thực hiện", "Giải quyết chưa xong", "Chuyển lên cấp trên", "Chưa xử lý"]
+    for sheet in book.worksheets:
+        headers = [c.value for c in sheet[5]]
+        total = headers.index("Ý kiến, kiến nghị") if "Ý kiến, kiến nghị" in headers else headers.index("Được giao")
+        for row in sheet.iter_rows(min_row=6, values_only=True):
+            assert row[total] == sum(row[headers.index(h)] for h in outcomes), (sheet.title, row)
+
+
+def test_xlsx_keeps_formula_like_names_as_text(held: Console) -> None:
+    with held.ctx.transaction() as s:
+        agency = units.create_agency(s, unit_id=held.world.district_a.id, name="=HYPERLINK(\"http://x\",\"y\")")
+        q = ask(s, held.world.meeting_b, "Điện ấp 9 chập chờn")
+        questions.assign(s, q.id, agency.id, actor="t")
+        units.create_agency(s, unit_id=held.world.district_a.id, name="@SUM(1+1)")
+    content = held.client("org_p").get("/reports/export.xlsx").content
+    book = load_workbook(io.BytesIO(content))
+    names = {c.value: c for c in book["Theo cơ quan giải quyết"]["A"] if c.value}
+    cell = names["=HYPERLINK(\"http://x\",\"y\")"]
+    assert cell.data_type == "s" and cell.quotePrefix
+    with zipfile.ZipFile(io.BytesIO(content)) as z:
+        assert not any(b"<f>" in z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
 
 
 def test_docx_figures(held: Console) -> None:
@@ -74,14 +111,20 @@ def test_docx_figures(held: Console) -> None:
     r = c.get("/reports/export.docx")
     doc = Document(io.BytesIO(r.content))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "KẾT QUẢ GIẢI QUYẾT CÁC Ý KIẾN, ĐỀ XUẤT, KIẾN NGHỊ CỦA NHÂN DÂN" in text
+    assert "KẾT QUẢ GIẢI QUYẾT CÁC Ý KIẾN, ĐỀ XUẤT, KIẾN NGHỊ CỦA NHÂN DÂN" in text.upper()
     assert ("Tổng số đã tổ chức 1 hội nghị tiếp xúc, đối thoại với 1.234 lượt người tham dự; tiếp nhận 5 ý kiến"
             in text)
-    assert "đạt tỷ lệ 20,00%" in text
-    level = doc.tables[0]
+    assert "đạt tỷ lệ 20,00%" in text and COUNTING_RULE in text
+    assert "4. Kết quả theo thời gian" in text
+    level = doc.tables[1]
     cells = [[cell.text for cell in row.cells] for row in level.rows]
     assert cells[0][0] == "Cấp" and cells[-1][0] == "Tổng cộng"
-    assert cells[-1][1:4] == ["1", "1.234", "5"] and cells[-1][-1] == "20,00%"
+    assert cells[-1][1:5] == ["1", "1.234", "5", "5"] and cells[-1][cells[0].index("Tỷ lệ giải quyết")] == "20,00%"
+    assert cells[0][-5:] == ["Được đánh giá", "Hài lòng", "Tỷ lệ hài lòng", "Mở lại", "Tỷ lệ mở lại"]
+    field_headers = [cell.text for cell in doc.tables[2].rows[0].cells]
+    assert "Chưa xử lý" in field_headers and "Nhóm" in field_headers
+    months = [[cell.text for cell in row.cells] for row in doc.tables[4].rows]
+    assert months[0][0] == "Tháng" and months[-1][:2] == ["Tổng cộng", "5"]
 
 
 def test_overdue_and_reminder(held: Console) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from storage.actions import officer_chats, users
+from storage.actions import logins, officer_chats, users
 from storage.errors import DomainError
 from storage.models import User
-from web.deps import Principal, current_user, db, get_ctx
+from web.deps import SESSION_HOURS, Principal, current_user, db, get_ctx
 from web.render import flash, redirect, render
 from web.security import csrf_protect
 
@@ -49,11 +51,12 @@ def change_password(request: Request, current: str = Form("", max_length=200), n
                     session: Session = Depends(db)) -> Response:
     try:
         with get_ctx(request).transaction() as tx:
-            suffix = users.change_own_password(tx, user.id, current, new, repeat).password_hash[-16:]
+            users.change_own_password(tx, user.id, current, new, repeat)
+            # Every session of this account ended with the change; this browser gets a new one.
+            token = logins.open_session(tx, user.id, lifetime=timedelta(hours=SESSION_HOURS))
     except DomainError as exc:
         return _page(request, session, user, error=exc.message, status_code=422)
-    # Other sessions of this account end; this one continues with the new password.
-    request.session["pw"] = suffix
+    request.session["sid"] = token
     flash(request, "Đã đổi mật khẩu.")
     return redirect("/account")
 

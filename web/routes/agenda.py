@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from storage import queries
-from storage.actions import agenda
+from storage.actions import agenda, publication
 from storage.reach import require_meeting
-from web import exports
+from vntext import LOCAL_TZ
+from web import exports, officialdoc
 from web.deps import Principal, db, get_ctx, organiser
 from web.forms import req_int
 from web.render import fields_of, flash, redirect, render
@@ -66,7 +69,8 @@ def conclusion_docx(meeting_id: int, request: Request, user: Principal = Depends
     meeting = require_meeting(session, meeting_id, user.reach)
     items = queries.conclusion_items(session, meeting_id, user.reach)
     labels = {f.code: f.label for f in fields_of(request)}
-    data = exports.conclusion_docx(meeting, items, labels)
+    data = exports.conclusion_docx(meeting, items, labels, officialdoc.letterhead_of(meeting.unit),
+                                   datetime.now(LOCAL_TZ).date())
     return exports.download(data, f"thong-bao-ket-luan-{meeting.code}.docx", exports.DOCX)
 
 
@@ -77,5 +81,16 @@ def conclusion_send(meeting_id: int, request: Request, user: Principal = Depends
     message = f"Đã gửi trả lời đến {result.sent} người hỏi."
     if result.without_answer:
         message += f" Còn {result.without_answer} câu hỏi chưa có trả lời nên chưa gửi."
+    flash(request, message)
+    return redirect(f"/meetings/{meeting_id}/conclusion")
+
+
+@router.post("/meetings/{meeting_id}/publish")
+def publish(meeting_id: int, request: Request, user: Principal = Depends(organiser)) -> Response:
+    with get_ctx(request).transaction() as tx:
+        result = publication.publish_meeting(tx, user.reach, meeting_id)
+    message = f"Đã công khai {result.groups} nội dung ({result.questions} câu hỏi) trên trang công khai."
+    if result.without_answer:
+        message += f" Còn {result.without_answer} nội dung chưa có trả lời nên chưa công khai."
     flash(request, message)
     return redirect(f"/meetings/{meeting_id}/conclusion")

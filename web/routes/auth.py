@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from storage.actions import logins
 from storage.actions.users import authenticate
-from web.deps import Principal, current_user, get_ctx
+from web.deps import SESSION_HOURS, Principal, current_user, get_ctx, session_token
 from web.render import redirect, render
-from web.security import LoginLimiter, csrf_protect
+from web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(csrf_protect)])
 
@@ -33,30 +36,38 @@ def login(
     password: str = Form("", max_length=200),
     next: str = Form("/"),
 ) -> Response:
-    limiter: LoginLimiter = request.app.state.login_limiter
+    ctx = get_ctx(request)
     address = request.client.host if request.client else "?"
     keys = (f"user:{username.strip().lower()}", f"addr:{address}")
-    wait = limiter.wait_seconds(*keys)
+    session: Session
+    # The attempt is counted (and committed) before the password is looked at: parallel attempts,
+    # other processes and a restart all see it.
+    with ctx.transaction() as session:
+        wait = logins.note_attempt(session, keys)
     if wait:
         minutes = max(1, round(wait / 60))
         return render(request, "login.html", status_code=429, next=_safe_next(next), username=username,
                       error=f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau khoảng {minutes} phút.")
-    session: Session
-    with get_ctx(request).transaction() as session:
+    with ctx.transaction() as session:
         user = authenticate(session, username, password)
-        ident = (user.id, user.password_hash[-16:]) if user is not None else None
-    if ident is None:
-        limiter.failed(*keys)
+        token = None
+        if user is not None:
+            logins.clear_attempts(session, keys)
+            token = logins.open_session(session, user.id, lifetime=timedelta(hours=SESSION_HOURS))
+    if token is None:
         return render(request, "login.html", status_code=401, next=_safe_next(next), username=username,
                       error="Tên đăng nhập hoặc mật khẩu không đúng.")
-    limiter.succeeded(*keys)
     request.session.clear()
-    request.session["uid"], request.session["pw"] = ident
+    request.session["sid"] = token
     return redirect(_safe_next(next))
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
+    """Ends the session in the database: a copy of the cookie no longer logs anyone in."""
+    session: Session
+    with get_ctx(request).transaction() as session:
+        logins.end_session(session, session_token(request))
     request.session.clear()
     return redirect("/login")
 

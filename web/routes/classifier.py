@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from storage import queries
 from storage.actions import jobs
-from storage.vnformat import vn_pct
+from vntext import vn_pct
 from web.deps import Principal, admin, db, get_ctx, organiser
 from web.render import flash, redirect, render
 from web.security import csrf_protect

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from nlp.moderation import flag as moderation_flag
 from nlp.privacy import mask_name, mask_phone
-from storage import lifecycle, notices, queries, workdays
-from storage.actions import console
+from storage import lifecycle, queries, workdays
+from storage.actions import console, publication
 from storage.actions.console import NeedsConfirmation
 from storage.actions.notify import EMAIL
 from storage.actions.questions import primary_of
@@ -20,6 +20,7 @@ from storage.errors import DomainError, StaleVersion
 from storage.models import Question
 from storage.queries import suggestions
 from storage.reach import require_question
+from vntext import notices
 from web.deps import Principal, current_user, db, get_ctx
 from web.forms import opt_date, opt_int, req_int
 from web.render import field_codes, flash, redirect, render
@@ -142,6 +143,14 @@ def _do(request: Request, session: Session, user: Principal, question_id: int, d
     return redirect(f"/questions/{question_id}")
 
 
+@router.post("/questions/{question_id}/summary")
+def set_summary(question_id: int, request: Request, summary: str = Form("", max_length=5000), version: str = Form(""),
+                user: Principal = Depends(current_user), session: Session = Depends(db)) -> Response:
+    expected = opt_int(version, "Phiên bản")
+    return _do(request, session, user, question_id, "Đã lưu tóm tắt.", {"summary": summary},
+               lambda tx: publication.set_summary(tx, user.reach, question_id, summary, expected_version=expected))
+
+
 @router.post("/questions/{question_id}/field")
 def set_field(question_id: int, request: Request, field: str = Form(...), version: str = Form(""),
               user: Principal = Depends(current_user), session: Session = Depends(db)) -> Response:
@@ -249,7 +258,7 @@ def preview(question_id: int, text: str = Form("", max_length=10_000), status: s
             user: Principal = Depends(current_user), session: Session = Depends(db)) -> Response:
     question = require_question(session, question_id, user.reach)
     body = text.strip() or "(chưa có nội dung trả lời)"
-    return PlainTextResponse(notices.answered(question.ticket or "", body, status or None))
+    return PlainTextResponse(notices.answered(question.ticket or "", body, lifecycle.label(status) if status else None))
 
 
 @router.post("/questions/{question_id}/answered")

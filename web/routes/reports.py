@@ -16,8 +16,9 @@ from storage.db import is_postgres
 from storage.errors import InvalidInput
 from storage.models import Unit
 from storage.reach import require_unit
-from storage.vnformat import LOCAL_TZ, vn_date
-from web import charts, exports
+from vntext import LOCAL_TZ, vn_date
+from vntext import reports as report_words
+from web import charts, exports, officialdoc
 from web.deps import Principal, db, get_ctx, organiser
 from web.forms import day_end, day_start, opt_date, opt_int
 from web.render import fields_of, render
@@ -59,16 +60,12 @@ def report_data(request: Request, session: Session, user: Principal) -> tuple[ex
     # SQLite's threads share one interpreter: beyond two they only wait on each other.
     workers = 4 if is_postgres(session) else 2
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        agencies = pool.submit(run, lambda s: reports.per_agency_timeliness(s, unit, today, start=start, end=end))
-        levels = pool.submit(run, lambda s: reports.levels_fast(s, unit, start=start, end=end))
-        fields = pool.submit(run, lambda s: reports.fields_fast(s, unit, start=start, end=end))
-        months = pool.submit(run, lambda s: reports.months_fast(s, unit, start=start, end=end))
-        data = exports.ReportData(
-            unit_name=unit.name, period=period, levels=levels.result(), fields=fields.result(),
-            agencies=agencies.result(), months=months.result(),
-            field_labels={f.code: f.label for f in fields_of(request)},
-        )
-    return data, unit
+        agencies = pool.submit(run, lambda s: reports.per_agency(s, unit, today, start=start, end=end))
+        levels = pool.submit(run, lambda s: reports.per_level(s, unit, start=start, end=end))
+        fields = pool.submit(run, lambda s: reports.per_field(s, unit, start=start, end=end))
+        months = pool.submit(run, lambda s: reports.per_month(s, unit, start=start, end=end))
+        report = reports.Report(unit.name, levels.result(), fields.result(), agencies.result(), months.result())
+    return exports.ReportData(report, period, {f.code: f.label for f in fields_of(request)}), unit
 
 
 @router.get("/reports")
@@ -76,14 +73,13 @@ def report_page(request: Request, user: Principal = Depends(organiser), session:
     data, unit = report_data(request, session, user)
     query = str(request.url.query)
     return render(request, "reports.html", data=data, unit=unit, units=queries.list_units(session, user.reach),
-                  query=query, p=request.query_params, year=date.today().year,
-                  field_cells=exports.field_cells, agency_cells=exports.agency_cells)
+                  query=query, p=request.query_params, year=date.today().year, words=report_words)
 
 
 @router.get("/reports/chart/fields.svg")
 def chart_fields(request: Request, user: Principal = Depends(organiser), session: Session = Depends(db)) -> Response:
     unit, start, end, _ = _scope(request, session, user)
-    rows = reports.fields_fast(session, unit, start=start, end=end)
+    rows = reports.per_field(session, unit, start=start, end=end).rows
     labels = {f.code: f.label for f in fields_of(request)}
     return Response(charts.by_field(rows, labels), media_type="image/svg+xml")
 
@@ -91,7 +87,7 @@ def chart_fields(request: Request, user: Principal = Depends(organiser), session
 @router.get("/reports/chart/levels.svg")
 def chart_levels(request: Request, user: Principal = Depends(organiser), session: Session = Depends(db)) -> Response:
     unit, start, end, _ = _scope(request, session, user)
-    return Response(charts.by_level(reports.levels_fast(session, unit, start=start, end=end)),
+    return Response(charts.by_level(reports.per_level(session, unit, start=start, end=end)),
                     media_type="image/svg+xml")
 
 
@@ -104,4 +100,6 @@ def export_xlsx(request: Request, user: Principal = Depends(organiser), session:
 @router.get("/reports/export.docx")
 def export_docx(request: Request, user: Principal = Depends(organiser), session: Session = Depends(db)) -> Response:
     data, unit = report_data(request, session, user)
-    return exports.download(exports.report_docx(data), f"bao-cao-{unit.code}.docx", exports.DOCX)
+    today = datetime.now(LOCAL_TZ).date()
+    return exports.download(exports.report_docx(data, officialdoc.letterhead_of(unit), today),
+                            f"bao-cao-{unit.code}.docx", exports.DOCX)

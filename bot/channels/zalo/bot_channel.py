@@ -8,7 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import itertools
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -99,10 +102,21 @@ class _Backoff:
         self.failures = 0
 
 
-async def poll(ctx: BotHost, client: ZaloClient, stop: asyncio.Event, timeout: int = 30) -> None:
-    """getUpdates in a loop until `stop`; errors wait longer each time and never end the loop."""
+async def poll(ctx: BotHost, client: ZaloClient, stop: asyncio.Event, timeout: int = 30, window: int = 500) -> None:
+    """getUpdates in a loop until `stop`: each update is stored in the inbox before the next poll, then handled.
+
+    Zalo hands an update out once and takes no acknowledgement (/docs/apis/getUpdates/ has no offset), so
+    it is stored the moment it arrives: a process killed after that loses nothing (what was stored but
+    not handled is resumed at the next start). Chats are handled side by side, each chat in order.
+    Errors wait longer each time and never end the loop.
+    """
     backoff = _Backoff()
+    inflight: set[asyncio.Task[None]] = set()
+    tails: dict[str, asyncio.Task[None]] = {}
     while not stop.is_set():
+        if len(inflight) >= window:
+            await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+            continue
         try:
             updates = await client.get_updates(timeout)
         except ZaloError as exc:
@@ -110,16 +124,47 @@ async def poll(ctx: BotHost, client: ZaloClient, stop: asyncio.Event, timeout: i
                 await asyncio.wait_for(stop.wait(), timeout=backoff.failed(exc))
             continue
         backoff.ok()
-        for update in updates:
-            incoming = incoming_from_update(update)
-            # The platform hands an update out once: keep it here until the database takes it.
-            while incoming is not None:
-                try:
-                    await answer(ctx, client, incoming)
-                    break
-                except service.NotStored:
-                    log.warning("could not store a Zalo update; trying again")
-                    await asyncio.sleep(1.0)
+        incoming = [i for i in map(incoming_from_update, updates) if i is not None]
+        for item in await _store(ctx, incoming) if incoming else []:
+            if item.new:
+                chat = item.incoming.chat_id
+                tails[chat] = _spawn(inflight, _after(tails.get(chat), ctx, client, item))
+        if len(tails) > 10_000:
+            tails = {c: t for c, t in tails.items() if not t.done()}
+    if inflight:
+        await asyncio.wait(inflight)
+
+
+async def _store(ctx: BotHost, incoming: list[Incoming]) -> list[service.Stored]:
+    """Store fetched updates, however long the database takes: the platform will not hand them out again."""
+    for attempt in itertools.count():
+        try:
+            return await asyncio.to_thread(service.store, ctx, incoming)
+        except service.NotStored:
+            if attempt == 0:
+                log.warning("could not store %d Zalo updates; trying again until the database takes them",
+                            len(incoming))
+            await asyncio.sleep(min(5.0, 0.5 * (attempt + 1)))
+    raise AssertionError("unreachable")
+
+
+def _spawn(tasks: set[asyncio.Task[None]], coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    task = asyncio.create_task(coro)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    return task
+
+
+async def _after(previous: asyncio.Task[None] | None, ctx: BotHost, client: ZaloClient,
+                 item: service.Stored) -> None:
+    if previous is not None:
+        await asyncio.wait([previous])
+    with contextlib.suppress(ZaloError):
+        await client.send_chat_action(item.incoming.chat_id)
+    try:
+        await service.handle_stored(ctx, item)
+    except Exception:
+        log.exception("a stored Zalo update could not be handled; it is resumed later")
 
 
 async def start_polling(ctx: BotHost, client: ZaloClient, stop: asyncio.Event) -> asyncio.Task[None]:

@@ -1,21 +1,22 @@
-"""Messages that actions put in the outbox for citizens: Vietnamese, short, polite."""
+"""Messages that actions put in the outbox for citizens: Vietnamese, short, polite.
+
+Statuses come in as their labels (e.g. "Đã giải quyết"), so this module needs no state machine.
+"""
 
 from __future__ import annotations
 
-from storage import lifecycle
 
-
-def status_changed(ticket: str, status: str, note: str | None = None) -> str:
-    text = f"Câu hỏi mã {ticket} của anh/chị đã chuyển sang trạng thái: {lifecycle.label(status)}."
+def status_changed(ticket: str, status_label: str, note: str | None = None) -> str:
+    text = f"Câu hỏi mã {ticket} của anh/chị đã chuyển sang trạng thái: {status_label}."
     if note:
         text += f"\nGhi chú: {note}"
     return text
 
 
-def answered(ticket: str, answer: str, status: str | None) -> str:
+def answered(ticket: str, answer: str, status_label: str | None) -> str:
     text = f"Trả lời câu hỏi mã {ticket}:\n{answer}"
-    if status:
-        text += f"\n\nTrạng thái: {lifecycle.label(status)}."
+    if status_label:
+        text += f"\n\nTrạng thái: {status_label}."
     return text + "\nCảm ơn anh/chị đã gửi ý kiến."
 
 
@@ -39,8 +40,3 @@ def escalated(ticket: str, unit_name: str) -> str:
 
 def rejected(ticket: str, reason: str) -> str:
     return f"Câu hỏi mã {ticket} không được tiếp nhận. Lý do: {reason}"
-
-
-NOTIFY_STATUSES = frozenset(
-    {lifecycle.IN_PROGRESS, lifecycle.RESOLVED, lifecycle.UNRESOLVED, lifecycle.ASSIGNED}
-)
