@@ -12,7 +12,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-OWN = {"doithoai", "bot", "web", "storage", "nlp", "tests", "harness", "bench", "tools"}
+PACKAGES = [p.rstrip("*") for p in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+            ["tool"]["setuptools"]["packages"]["find"]["include"]]
+OWN = {*PACKAGES, "tests", "harness", "bench", "tools"}
 
 
 def _names(requirements: list[str]) -> set[str]:
@@ -52,7 +54,7 @@ def _undeclared(folders: tuple[str, ...], declared: set[str]) -> list[str]:
 
 def test_the_application_declares_what_it_imports() -> None:
     declared = _names(PROJECT["dependencies"])
-    assert _undeclared(("doithoai", "bot", "web", "storage", "nlp"), declared) == []
+    assert _undeclared(tuple(PACKAGES), declared) == []
 
 
 def test_tests_and_benchmarks_declare_what_they_import() -> None:
