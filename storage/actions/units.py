@@ -53,9 +53,7 @@ def create_agency(session: Session, *, unit_id: int, name: str, email: str | Non
 def rename_unit(session: Session, unit_id: int, name: str) -> Unit:
     """A new name; the old one is kept in `former_names` so that old documents are still found."""
     unit = get_or_not_found(session, Unit, unit_id)
-    name = " ".join(name.split())
-    if not name or len(name) > 200:
-        raise InvalidInput("Tên đơn vị cần từ 1 đến 200 ký tự.", code="bad_name")
+    name = _clean_name(name, "Tên đơn vị")
     if name != unit.name:
         former = [n for n in unit.former_names.split("; ") if n]
         unit.former_names = "; ".join([*former, unit.name])
@@ -82,9 +80,7 @@ def set_deadline_days(session: Session, unit_id: int, days: dict[str, int]) -> U
 
 def rename_agency(session: Session, agency_id: int, name: str) -> Agency:
     agency = get_or_not_found(session, Agency, agency_id)
-    name = " ".join(name.split())
-    if not name or len(name) > 200:
-        raise InvalidInput("Tên cơ quan cần từ 1 đến 200 ký tự.", code="bad_name")
+    name = _clean_name(name, "Tên cơ quan")
     clash = session.scalars(select(Agency.id).where(
         Agency.unit_id == agency.unit_id, Agency.name == name, Agency.id != agency.id)).first()
     if clash is not None:
@@ -107,3 +103,11 @@ def set_agency_email(session: Session, agency_id: int, email: str | None) -> Age
     agency.email = check_email(email)
     session.flush()
     return agency
+
+
+def _clean_name(name: str, what: str) -> str:
+    """Whitespace collapsed; 1 to 200 characters."""
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise InvalidInput(f"{what} cần từ 1 đến 200 ký tự.", code="bad_name")
+    return name
