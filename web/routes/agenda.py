@@ -78,19 +78,20 @@ def conclusion_docx(meeting_id: int, request: Request, user: Principal = Depends
 def conclusion_send(meeting_id: int, request: Request, user: Principal = Depends(organiser)) -> Response:
     with get_ctx(request).transaction() as tx:
         result = agenda.send_conclusion(tx, user.reach, meeting_id)
-    message = f"Đã gửi trả lời đến {result.sent} người hỏi."
-    if result.without_answer:
-        message += f" Còn {result.without_answer} câu hỏi chưa có trả lời nên chưa gửi."
-    flash(request, message)
-    return redirect(f"/meetings/{meeting_id}/conclusion")
+    return _back_to_conclusion(request, meeting_id, f"Đã gửi trả lời đến {result.sent} người hỏi.",
+                               result.without_answer, "câu hỏi chưa có trả lời nên chưa gửi")
 
 
 @router.post("/meetings/{meeting_id}/publish")
 def publish(meeting_id: int, request: Request, user: Principal = Depends(organiser)) -> Response:
     with get_ctx(request).transaction() as tx:
         result = publication.publish_meeting(tx, user.reach, meeting_id)
-    message = f"Đã công khai {result.groups} nội dung ({result.questions} câu hỏi) trên trang công khai."
-    if result.without_answer:
-        message += f" Còn {result.without_answer} nội dung chưa có trả lời nên chưa công khai."
-    flash(request, message)
+    done = f"Đã công khai {result.groups} nội dung ({result.questions} câu hỏi) trên trang công khai."
+    return _back_to_conclusion(request, meeting_id, done, result.without_answer,
+                               "nội dung chưa có trả lời nên chưa công khai")
+
+
+def _back_to_conclusion(request: Request, meeting_id: int, done: str, without_answer: int, left: str) -> Response:
+    """Flash what was done, and how many were left out for want of an answer, on the conclusion page."""
+    flash(request, f"{done} Còn {without_answer} {left}." if without_answer else done)
     return redirect(f"/meetings/{meeting_id}/conclusion")
