@@ -152,7 +152,7 @@ def _held_meeting(session: Session, commune: Unit, agency: Agency, analyzer: Ana
     ratings.rate(session, asked[3].id, citizen_id=asked[3].citizen_id or 0, satisfied=False)
     ratings.reopen_by_citizen(session, asked[3].id, citizen_id=asked[3].citizen_id or 0,
                               reason="Đã ba tháng rồi mà gia đình tôi vẫn chưa được công nhận hộ nghèo.")
-    held.starts_at = _local(-10, 8)
+    meetings.update_meeting(session, held.id, starts_at=_local(-10, 8))
     meetings.set_meeting_state(session, held.id, "held")
     meetings.record_attendance(session, held.id, 126)
     publication.publish_meeting(session, organiser, held.id)

@@ -3,6 +3,12 @@
 1. Only `storage/actions/` writes through a database session: nowhere else calls a session's
    add / add_all / delete / merge / flush / commit / begin_nested / bulk_* / execute of an
    INSERT, UPDATE or DELETE. `storage/db.py` (the transaction boundary) and migrations are exempt.
+   Nor does it set an attribute of a database row (`meeting.starts_at = ...`, `setattr(row, ...)`):
+   the session would write it at the next flush. A row is told apart by a heuristic, per function: a
+   name bound (by `=`, `:=`, `for` or `with`) to the result of a call that is handed a session
+   (`get_question(session, 1)`, `meetings.create_meeting(tx, ...)`) or made on one
+   (`session.get(...)`, `session.scalars(...).first()`), and such a call itself (`s.get(M, 1).x = 2`).
+   Rows reached another way (a row's relationship, a function's parameter) are not seen.
 2. No dynamic imports (`importlib`, `__import__`) outside tests, so the import contract sees every edge.
 
 Prints one line per finding and exits 1 when there is any.
@@ -55,6 +61,75 @@ def _writes_sql(call: ast.Call) -> bool:
     return False
 
 
+def _handed_a_session(node: ast.AST) -> bool:
+    """Whether `node` holds a call made on a session or given one as an argument."""
+    for call in ast.walk(node):
+        if not isinstance(call, ast.Call):
+            continue
+        if isinstance(call.func, ast.Attribute) and _is_session(call.func.value):
+            return True
+        if any(_is_session(arg) for arg in [*call.args, *(k.value for k in call.keywords)]
+               if isinstance(arg, ast.Name | ast.Attribute)):
+            return True
+    return False
+
+
+def _names(target: ast.AST) -> Iterator[str]:
+    """The plain names a target binds (`q`, `q, score`), not the objects of `self.x` or `d[k]`."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, ast.Tuple | ast.List):
+        for element in target.elts:
+            yield from _names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _names(target.value)
+
+
+def _rows_bound(scope: ast.AST) -> set[str]:
+    """Names bound in `scope` to what a call handed a session returned (see the module's docstring)."""
+    rows: set[str] = set()
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.NamedExpr) and node.value is not None:
+            if _handed_a_session(node.value):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                rows.update(name for t in targets for name in _names(t))
+        elif isinstance(node, ast.For | ast.AsyncFor | ast.comprehension) and _handed_a_session(node.iter):
+            rows.update(_names(node.target))
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                if item.optional_vars is not None and _handed_a_session(item.context_expr) \
+                        and not _is_session(item.optional_vars):
+                    rows.update(_names(item.optional_vars))
+    return rows - SESSION_NAMES
+
+
+def _is_row(node: ast.expr, rows: set[str]) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in rows
+    return isinstance(node, ast.Call) and _handed_a_session(node)
+
+
+def row_assignments(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    scopes = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    seen: set[int] = set()
+    for scope in [tree, *scopes]:
+        rows = _rows_bound(scope) if scope is not tree else set()
+        for node in ast.walk(scope):
+            targets: list[ast.expr] = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+                targets = [node.target]
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr" \
+                    and node.args:
+                targets = [ast.Attribute(value=node.args[0], attr="?", ctx=ast.Store(), lineno=node.lineno)]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and _is_row(target.value, rows) and node.lineno not in seen:
+                    seen.add(node.lineno)
+                    owner = target.value.id if isinstance(target.value, ast.Name) else "a row"
+                    yield node.lineno, f"sets {owner}.{target.attr} on a database row"
+
+
 def session_writes(tree: ast.AST) -> Iterator[tuple[int, str]]:
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
@@ -85,7 +160,8 @@ def findings(root: Path = ROOT) -> list[str]:
                 continue
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=rel)
             if not rel.startswith(WRITERS) and package != "bench":
-                out.extend(f"{rel}:{line}: {what}; only storage/actions/ writes" for line, what in session_writes(tree))
+                writes = sorted([*session_writes(tree), *row_assignments(tree)])
+                out.extend(f"{rel}:{line}: {what}; only storage/actions/ writes" for line, what in writes)
             out.extend(f"{rel}:{line}: {what}; import plainly" for line, what in dynamic_imports(tree))
     return out
 
