@@ -9,7 +9,7 @@ from storage import lifecycle
 from storage.actions import citizens, delivery, questions
 from storage.models import Outbox, Question, Reply, StatusEvent
 from tests.web.conftest import Console
-from tests.web.helpers import ask, post
+from tests.web.helpers import KeywordAnalyzer, ask, post
 
 
 def test_page_shows_suggestion_alternatives_and_proposed_duplicate(console: Console) -> None:
@@ -46,6 +46,24 @@ def test_changing_the_field_is_recorded_as_a_correction(console: Console) -> Non
         assert (event.from_value, event.to_value, event.actor) == ("giao_thong", "dien", "org_a")
     r = post(c, f"/questions/{qid}/field", {"field": "khong_co_linh_vuc"})
     assert r.status_code == 422 and "không có trong danh mục" in r.text
+
+
+def test_the_citizens_own_field_choice_is_shown_as_theirs(console: Console) -> None:
+    with console.ctx.transaction() as s:
+        citizen = make_citizen(s)
+        picked = questions.submit_question(s, meeting_id=console.world.meeting_a.id, channel=citizen.channel,
+                                           text="Đường vào ấp Tân Phú bị hư nặng", citizen_id=citizen.id,
+                                           citizen_field="moi_truong", analyzer=KeywordAnalyzer()).id
+        unpicked = ask(s, console.world.meeting_a, "Đường vào ấp Tân Phú bị hư nặng").id
+    c = console.client("org_a")
+    page = c.get(f"/questions/{picked}").text
+    print(page[page.find("Lĩnh vực</h2>"):][:600])
+    assert "Người hỏi tự chọn: <strong>Môi trường</strong>" in page and "khác lĩnh vực hiện tại" in page
+    assert "Hiện tại: <strong>Giao thông</strong>" in page
+    assert "Người hỏi tự chọn" not in c.get(f"/questions/{unpicked}").text
+    assert post(c, f"/questions/{picked}/field", {"field": "moi_truong", "version": "1"}).status_code == 303
+    page = c.get(f"/questions/{picked}").text
+    assert "Người hỏi tự chọn: <strong>Môi trường</strong>" in page and "khác lĩnh vực hiện tại" not in page
 
 
 def test_stale_form_shows_the_conflict_and_keeps_the_draft(console: Console) -> None:
