@@ -20,7 +20,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol
 
@@ -69,6 +69,8 @@ class Job:
     @classmethod
     def of(cls, row: Outbox) -> Job:
         out = Outgoing.from_dict({"text": row.text, "buttons": row.buttons or []})
+        if row.question_id is not None:
+            out = replace(out, console_path=f"/questions/{row.question_id}")
         return cls(row.id, row.channel, row.chat_id, out, row.attempts)
 
 

@@ -47,6 +47,8 @@ class Incoming:
 class Outgoing:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+    # The console page the message is about (`/questions/12`), for a channel that can link to it.
+    console_path: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"text": self.text, "buttons": [[{"label": b.label, "data": b.data} for b in row]

@@ -64,7 +64,7 @@ class Channels:
             out[oa_channel.CHANNEL] = self.zalo_oa.sender
         if s.smtp_url is not None:
             config = email.SmtpConfig.from_url(s.smtp_url.get_secret_value())
-            out["email"] = email.EmailSender(config, s.mail_from, s.email_rate_per_second)
+            out["email"] = email.EmailSender(config, s.mail_from, s.email_rate_per_second, console_url=s.public_url)
         return out
 
     async def open(self) -> None:

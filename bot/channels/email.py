@@ -1,7 +1,8 @@
 """E-mail over SMTP as one more outbox channel: notices to agency officers and organisers.
 
 DOITHOAI_SMTP_URL: `smtp://host:25` (plain), `smtp+starttls://user:pass@host:587` (STARTTLS),
-`smtps://user:pass@host:465` (TLS from the first byte). The outbox text's first line is the subject.
+`smtps://user:pass@host:465` (TLS from the first byte). The outbox text's first line is the subject;
+a notice about a question ends with the link to its page on the console (DOITHOAI_PUBLIC_URL).
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def message_id(chat_id: str, text: str, domain: str) -> str:
     return f"<{digest}@{domain}>"
 
 
-def build_message(sender: str, to: str, text: str) -> EmailMessage:
+def build_message(sender: str, to: str, text: str, link: str | None = None) -> EmailMessage:
+    """The e-mail of an outbox text; `link` (the question's console page) closes the body."""
     subject, _, body = text.partition("\n\n")
     name, address = parseaddr(sender)
     msg = EmailMessage()
@@ -74,7 +76,10 @@ def build_message(sender: str, to: str, text: str) -> EmailMessage:
     msg["Date"] = format_datetime(datetime.now(LOCAL_TZ))
     msg["Message-ID"] = message_id(to, text, address.rpartition("@")[2] or "doithoai.local")
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(body.strip() or subject.strip(), charset="utf-8")
+    content = body.strip() or subject.strip()
+    if link:
+        content += f"\n\nMở câu hỏi trên trang quản trị: {link}"
+    msg.set_content(content, charset="utf-8")
     return msg
 
 
@@ -83,14 +88,17 @@ class EmailSender:
 
     channel = CHANNEL
 
-    def __init__(self, config: SmtpConfig, mail_from: str, rate_per_second: float = 5.0) -> None:
+    def __init__(self, config: SmtpConfig, mail_from: str, rate_per_second: float = 5.0, *,
+                 console_url: str | None = None) -> None:
         self.config = config
         self.mail_from = mail_from
+        self.console_url = console_url.rstrip("/") if console_url else None
         self.rate_per_second = rate_per_second
         self.rate_per_chat = 0.0
 
     async def send(self, chat_id: str, out: Outgoing) -> None:
-        message = build_message(self.mail_from, chat_id, out.text)
+        link = f"{self.console_url}{out.console_path}" if self.console_url and out.console_path else None
+        message = build_message(self.mail_from, chat_id, out.text, link)
         await asyncio.to_thread(self._send_sync, message)
 
     def _connect(self) -> smtplib.SMTP:

@@ -49,7 +49,8 @@ def outbox(ctx: BotTestContext) -> list[Outbox]:
 async def test_assignment_email_arrives_once(ctx: BotTestContext) -> None:
     ticket = assign_with_officers(ctx, "canbo@example.vn")
     with smtp_server() as (url, box):
-        sender = EmailSender(SmtpConfig.from_url(url), "Tổ giúp việc <todoithoai@example.vn>", rate_per_second=100)
+        sender = EmailSender(SmtpConfig.from_url(url), "Tổ giúp việc <todoithoai@example.vn>", rate_per_second=100,
+                             console_url="https://doithoai.example.vn/")
         worker = DeliveryWorker(ctx, {"email": sender})
         await deliver_all(ctx, worker)
         await deliver_all(ctx, worker)  # nothing left: no second copy
@@ -59,7 +60,9 @@ async def test_assignment_email_arrives_once(ctx: BotTestContext) -> None:
     assert "todoithoai@example.vn" in msg["From"] and msg["Message-ID"]
     body = msg.get_content()
     assert "Đường vào ấp Tân Phú hư nặng" in body and "Hạn xử lý:" in body
-    assert [r.status for r in outbox(ctx)] == ["sent"]
+    [row] = outbox(ctx)
+    assert row.status == "sent"
+    assert body.rstrip().endswith(f"Mở câu hỏi trên trang quản trị: https://doithoai.example.vn/questions/{row.question_id}")
 
 
 async def test_refused_address_fails_without_retry_and_others_arrive(ctx: BotTestContext) -> None:

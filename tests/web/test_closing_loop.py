@@ -61,7 +61,7 @@ def _deliver(ctx: ConsoleContext, smtp_url: str, stop: threading.Event) -> None:
     """The outbox worker sending e-mail, as `doithoai serve` runs it, until `stop`."""
     async def main() -> None:
         worker = DeliveryWorker(ctx, {"email": EmailSender(SmtpConfig.from_url(smtp_url), "doithoai@example.vn",
-                                                           rate_per_second=50)})
+                                                           rate_per_second=50, console_url=ctx.settings.public_url)})
         done = asyncio.Event()
         task = asyncio.create_task(worker.run(done))
         while not stop.is_set():
@@ -159,6 +159,8 @@ def test_assign_mail_answer_not_satisfied_reopen_answer_again_satisfied(running:
         [mail] = running.mailbox.wait_for(1)
         assert mail["To"] == OFFICER_MAIL and mail["Subject"] == f"[doithoai] Giao xử lý câu hỏi {ticket}"
         assert f"Hạn xử lý: {due} (mức khẩn" in mail.get_content() and "Đường vào ấp Tân Phú" in mail.get_content()
+        link = re.search(r"Mở câu hỏi trên trang quản trị: (\S+)", mail.get_content())
+        assert link is not None and link.group(1).startswith(f"{base}/questions/")
         org.reload()
         expect(org.locator("#notices .dl-sent")).to_have_count(1)
 
@@ -166,6 +168,9 @@ def test_assign_mail_answer_not_satisfied_reopen_answer_again_satisfied(running:
         officer = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="vi-VN").new_page()
         _login(officer, base, "kinhte.a")
         expect(officer.locator("#assigned")).to_contain_text(ticket)
+        officer.goto(link.group(1))  # the e-mail's link opens the question
+        expect(officer.get_by_text(QUESTION).first).to_be_visible()
+        expect(officer.get_by_role("button", name="Gửi trả lời")).to_be_visible()
         _answer(officer, base, ticket, FIRST)
 
         # The citizen reads it in the chat, is not satisfied and says why: the question is re-opened.
