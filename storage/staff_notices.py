@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from storage import workdays
+from vntext.privacy import mask_text
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,8 @@ def split(text: str) -> tuple[str, str]:
 
 
 def _excerpt(text: str, size: int = 400) -> str:
-    text = " ".join(text.split())
+    """A citizen's words in a notice that leaves for mailboxes and chats: numbers and e-mails masked."""
+    text = mask_text(" ".join(text.split()))
     return text if len(text) <= size else text[: size - 1] + "…"
 
 

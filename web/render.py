@@ -9,8 +9,11 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from nlp.fields import Field, load_fields
+from nlp.privacy import mask_text
 from storage import lifecycle
 from storage.actions.meetings import STATE_LABELS
 from storage.actions.users import ROLE_LABELS
@@ -48,6 +51,16 @@ def field_label(request: Request, code: str | None) -> str:
     return code
 
 
+@pass_context
+def citizen_text(context: Context, text: str | None) -> str:
+    """A citizen's words as the reader may see them: phone, ID and account numbers and e-mails masked
+    for agency officers (and anyone not logged in); organisers and admins see them whole."""
+    user = context.get("user")
+    if not text:
+        return ""
+    return text if getattr(user, "sees_contacts", False) else mask_text(text)
+
+
 def _pct(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.0f}%"
 
@@ -56,7 +69,7 @@ templates.env.filters.update({
     "vn_int": vn_int, "vn_date": vn_date, "vn_datetime": vn_datetime, "vn_pct": vn_pct, "pct": _pct,
     "status_label": lifecycle.label, "meeting_state": lambda s: STATE_LABELS.get(s, s),
     "role_label": lambda r: ROLE_LABELS.get(r, r), "channel_label": lambda c: CHANNEL_LABELS.get(c, c),
-    "delivery_label": lambda s: DELIVERY_LABELS.get(s, s),
+    "delivery_label": lambda s: DELIVERY_LABELS.get(s, s), "citizen_text": citizen_text,
 })
 templates.env.globals.update({"STATUSES": lifecycle.STATUSES, "STATUS_LABELS": lifecycle.LABELS})
 

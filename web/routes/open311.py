@@ -93,7 +93,7 @@ def _as_request(session: Session, q: Question, labels: dict[str, str]) -> dict[s
                                                       Attachment.kind == "link").first()
     return {
         "service_request_id": q.ticket, "status": "closed" if q.status in lifecycle.CLOSED_STATUSES else "open",
-        "status_notes": answer.text if answer else (q.status_note or lifecycle.label(q.status)),
+        "status_notes": mask_text(answer.text if answer else (q.status_note or lifecycle.label(q.status))),
         "service_name": labels.get(field, field), "service_code": field, "description": mask_text(q.original_text),
         "agency_responsible": primary.agency.name if primary.agency else None, "service_notice": None,
         "requested_datetime": _iso(q.created_at), "updated_datetime": _iso(q.updated_at),

@@ -1,0 +1,81 @@
+"""Agency officers read citizens' words with phone, ID and account numbers and e-mails masked, on every
+page they can open and in the e-mails sent to their agency; organisers read them whole. Open311 masks
+what it gives out, answers included, with a key or without."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from harness.factories import make_citizen
+from storage import lifecycle, workdays
+from storage.actions import citizens, publication, questions, ratings, replies, units
+from storage.models import Outbox
+from storage.reach import Reach
+from tests.web.conftest import Console
+from tests.web.helpers import ask
+
+PHONE = "0912 345 678"
+ID_NUMBER = "079203001234"
+EMAIL = "hoa.nguyen@example.vn"
+TEXT = f"Đường ấp 1 hư nặng. Tôi ở ấp 1, điện thoại {PHONE}, CCCD {ID_NUMBER}, email {EMAIL}."
+WHOLE = (PHONE, ID_NUMBER, EMAIL)
+
+
+def _assigned_question(console: Console) -> int:
+    w = console.world
+    with console.ctx.transaction() as s:
+        citizen = make_citizen(s)
+        citizens.give_consent(s, citizen.id)
+        citizens.update_details(s, citizen.id, name="Nguyễn Thị Hoa", phone="0912345678", locality="ấp 1")
+        q = ask(s, w.meeting_a, TEXT, citizen=citizen)
+        questions.assign(s, q.id, w.agency_a.id, actor="org_a",
+                         due_date=workdays.today() - timedelta(days=3))
+        replies.reply(s, q.id, "Huyện sửa trong tháng 12.", author="org_a", status=lifecycle.RESOLVED)
+        ratings.rate(s, q.id, citizen_id=citizen.id, satisfied=False)
+        ratings.reopen_by_citizen(s, q.id, citizen_id=citizen.id, reason=f"Chưa sửa, gọi lại {PHONE}")
+        return q.id
+
+
+def test_agency_officer_reads_numbers_masked_on_every_page(console: Console) -> None:
+    qid = _assigned_question(console)
+    agency = console.client("agency_a")
+    pages = {path: agency.get(path) for path in (f"/questions/{qid}", "/inbox", "/assigned", "/overdue",
+                                                 f"/meetings/{console.world.meeting_a.id}/queue")}
+    for path, page in pages.items():
+        assert page.status_code == 200, path
+        assert not [v for v in WHOLE if v in page.text], path
+    question = pages[f"/questions/{qid}"].text
+    assert "091****678" in question and "*********234" in question and "h***@example.vn" in question
+    assert "Đường ấp 1 hư nặng" in question
+    assert "Đường ấp 1 hư nặng" in pages["/assigned"].text
+
+    organiser = console.client("org_a").get(f"/questions/{qid}").text
+    assert all(v in organiser for v in WHOLE)
+
+
+def test_notices_to_agencies_carry_masked_text(console: Console) -> None:
+    w = console.world
+    with console.ctx.transaction() as s:
+        agency = units.create_agency(s, unit_id=w.district_a.id, name="Phòng Hạ tầng", email="hatang@example.gov.vn")
+        q = ask(s, w.meeting_a, TEXT)
+        questions.assign(s, q.id, agency.id, actor="org_a")
+        notices = [o.text for o in s.query(Outbox).filter(Outbox.question_id == q.id, Outbox.channel == "email")]
+    assert notices and all("Đường ấp 1 hư nặng" in n for n in notices)
+    assert not [v for n in notices for v in WHOLE if v in n]
+
+
+def test_open311_masks_answers_and_descriptions_without_a_key(console: Console) -> None:
+    w = console.world
+    with console.ctx.transaction() as s:
+        q = ask(s, w.meeting_a, TEXT)
+        replies.reply(s, q.id, f"Đã liên hệ anh chị qua số {PHONE}, email {EMAIL}; đường sửa xong.",
+                      author="org_a", status=lifecycle.RESOLVED)
+        publication.publish_meeting(s, Reach.admin(), w.meeting_a.id)
+        ticket = q.ticket
+    public = console.client(None).get("/open311/v2/requests.json")
+    assert public.status_code == 200
+    row = next(r for r in public.json() if r["service_request_id"] == ticket)
+    assert "đường sửa xong" in row["status_notes"] and "091****678" in row["status_notes"]
+    assert not [v for v in WHOLE if v in public.text]
+    single = console.client(None).get(f"/open311/v2/requests/{ticket}.xml")
+    assert single.status_code == 200 and not [v for v in WHOLE if v in single.text]
