@@ -3,7 +3,8 @@
 A file is referenced as ``file:<path>`` (the `Attachment.file_ref` of a stored question, or an
 attachment waiting in a conversation's draft). A refused upload is discarded at once; anything else
 nobody references any more is removed by `sweep_orphans`, which the outbox worker runs every hour and
-`doithoai uploads sweep` runs on demand.
+`doithoai uploads sweep` runs on demand. A citizen's erasure removes their files as soon as it commits
+(`remove_after_commit`).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, event, select
 from sqlalchemy.orm import Session
 
 from storage.clock import utcnow
@@ -55,6 +57,38 @@ def discard_upload(folder: Path, ref: str | None) -> bool:
         return False
     path.unlink(missing_ok=True)
     return True
+
+
+_TO_REMOVE = "doithoai.uploads_to_remove"
+
+
+def remove_after_commit(session: Session, folder: Path, refs: Iterable[str | None]) -> int:
+    """Remove the files behind `refs` once the session's transaction commits, never if it rolls back.
+
+    Returns how many of them are files of ours, waiting for the commit.
+    """
+    paths = {p for p in (_local_path(folder, r) for r in refs) if p is not None}
+    if not paths:
+        return 0
+    if _TO_REMOVE not in session.info:
+        session.info[_TO_REMOVE] = set()
+        event.listen(session, "after_commit", _remove_pending)
+        event.listen(session, "after_rollback", _forget_pending)
+    session.info[_TO_REMOVE].update(paths)
+    return len(paths)
+
+
+def _remove_pending(session: Session) -> None:
+    paths: set[Path] = session.info.get(_TO_REMOVE, set())
+    for path in paths:
+        path.unlink(missing_ok=True)
+    if paths:
+        log.info("removed %d erased uploads", len(paths))
+    paths.clear()
+
+
+def _forget_pending(session: Session) -> None:
+    session.info.get(_TO_REMOVE, set()).clear()
 
 
 def _referenced(session: Session, folder: Path, drafts_since: datetime) -> set[Path]:

@@ -79,9 +79,13 @@ def on_confirming_erase(turn: Turn) -> str:
         turn.send(prompt(turn, states.CONFIRMING_ERASE))
         return states.CONFIRMING_ERASE
     if choice == "erase:yes":
-        citizens.erase_citizen(turn.session, turn.citizen.id)
-        for key in ("consent", "details_done"):
+        citizens.erase_citizen(turn.session, turn.citizen.id, analyzer=turn.analyzer,
+                               upload_dir=turn.settings.upload_dir)
+        # The draft (text and attachments) goes too; what the conversation was doing stays.
+        for key in ("consent", "details_done", "draft", "draft_at", "analysis", "attachments", "withdrawable"):
             turn.data.pop(key, None)
+        if turn.data.get("resume") in (states.CONFIRMING_FIELD, states.CHOOSING_FIELD):
+            turn.data["resume"] = states.ASKING_QUESTION
         turn.say(texts.ERASED)
     else:
         turn.say(texts.ERASE_KEPT)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.actions.erasure import erase_copies
 from storage.actions.rows import add_or_existing
 from storage.actions.webchat import erase_lines
+from storage.analysis import Analyzer
 from storage.clock import utcnow
 from storage.lookup import get_or_not_found
-from storage.models import Citizen, Conversation, Question, StatusEvent
+from storage.models import Citizen, Question, StatusEvent
 
 
 def get_or_create_citizen(session: Session, *, channel: str, channel_user_id: str, chat_id: str) -> Citizen:
@@ -55,21 +59,21 @@ def update_details(
     return citizen
 
 
-def erase_citizen(session: Session, citizen_id: int, *, actor: str = "citizen") -> Citizen:
-    """Delete personal data; questions stay, anonymised. The chat id stays to deliver answers."""
+def erase_citizen(session: Session, citizen_id: int, *, analyzer: Analyzer, upload_dir: Path | None,
+                  actor: str = "citizen") -> Citizen:
+    """Delete the citizen's personal data everywhere (`storage.actions.erasure`); the questions stay,
+    anonymous and masked. The chat id stays, so that answers still arrive."""
     citizen = get_or_not_found(session, Citizen, citizen_id)
+    erase_copies(session, citizen, analyzer=analyzer, upload_dir=upload_dir)
+    erase_lines(session, citizen.id)  # the web chat's transcript holds what the citizen typed
     citizen.name = None
     citizen.phone = None
     citizen.locality = None
     citizen.locality_unit_id = None
     citizen.consent_at = None
+    citizen.origin = None
     citizen.erased_at = utcnow()
     for qid in session.scalars(select(Question.id).where(Question.citizen_id == citizen.id)):
         session.add(StatusEvent(question_id=qid, kind="erase", actor=actor, note="Xóa dữ liệu cá nhân"))
-    conv = session.get(Conversation, citizen.id)
-    if conv is not None:
-        conv.data = {}
-    citizen.origin = None
-    erase_lines(session, citizen.id)  # the web chat's transcript holds what the citizen typed
     session.flush()
     return citizen

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from harness.factories import ask, make_citizen, make_meeting, make_world
 from storage import lifecycle, queries
 from storage.actions import citizens, meetings, questions, replies
+from storage.analysis import PlainAnalyzer
 from storage.clock import utcnow
 from storage.errors import ForbiddenMove, IntakeClosed, InvalidInput, NotFound, StaleVersion
 from storage.models import Outbox, Question, StatusEvent
@@ -226,7 +227,7 @@ def test_erase_citizen_keeps_questions_anonymised(session: Session) -> None:
     citizens.give_consent(session, c.id)
     citizens.update_details(session, c.id, name="Nguyễn Văn A", phone="0912345678", locality="ấp 3")
     q = ask(session, w.meeting_a, citizen=c)
-    citizens.erase_citizen(session, c.id)
+    citizens.erase_citizen(session, c.id, analyzer=PlainAnalyzer(), upload_dir=None)
     assert (c.name, c.phone, c.locality, c.consent_at) == (None, None, None, None)
     assert c.erased_at is not None
     assert q.citizen_id == c.id and q.original_text
