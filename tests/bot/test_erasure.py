@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import JSON, LargeBinary, String, Text, func, select
 from sqlalchemy.orm import Session
 
+from bot import texts
 from bot.channels.webchat import make_router
 from harness.bot import BotTestContext, make_context
 from harness.factories import make_world
@@ -150,3 +151,21 @@ def test_erasure_leaves_no_value_in_any_column_or_uploaded_file(ctx: BotTestCont
     assert any("vui lòng chờ thêm một tuần" in m["text"] for m in later)
     history = json.dumps(client.get("/chat/api/history").json(), ensure_ascii=False)
     assert _found(history) == []
+
+
+def test_erasure_mid_question_drops_the_draft_and_its_files(ctx: BotTestContext) -> None:
+    client = _client(ctx)
+    client.post("/chat/api/open", json={"meeting": "MA"})
+    _send(client, button="consent:no", id="d1")
+    client.post("/chat/api/upload", files={"file": (FILE_NAME, b"\xff\xd8\xff\xe0 scan", "image/jpeg")})
+    _send(client, text=QUESTION, id="d2")
+    assert "Đúng" in client.post("/chat/api/send", json={"button": "send", "id": "d3"}).text
+    _send(client, text="/xoa_du_lieu", id="d4")
+    after = _send(client, button="erase:yes", id="d5")
+    assert "Đã xóa" in after and texts.ASK_QUESTION.split("\n")[0] in after
+    assert not any(ctx.settings.upload_dir.iterdir())
+    # The question goes on from an empty draft: «Gửi» has nothing to send.
+    assert texts.DRAFT_EMPTY in _send(client, button="send", id="d6")
+    with ctx.transaction() as s:
+        assert s.scalars(select(Question)).first() is None
+        assert not [(where, v) for where, text in _stored_texts(s) for v in _found(text)]

@@ -5,12 +5,15 @@ what it gives out, answers included, with a key or without."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from harness.factories import make_citizen
 from storage import lifecycle, workdays
 from storage.actions import citizens, publication, questions, ratings, replies, units
-from storage.models import Outbox
+from storage.actions.attachments import Upload, add_attachment
+from storage.models import Attachment, Outbox
 from storage.reach import Reach
+from storage.uploads import save_upload
 from tests.web.conftest import Console
 from tests.web.helpers import ask
 
@@ -18,6 +21,7 @@ PHONE = "0912 345 678"
 ID_NUMBER = "079203001234"
 EMAIL = "hoa.nguyen@example.vn"
 TEXT = f"Đường ấp 1 hư nặng. Tôi ở ấp 1, điện thoại {PHONE}, CCCD {ID_NUMBER}, email {EMAIL}."
+FILE_NAME = f"don_cccd_{ID_NUMBER}.pdf"
 WHOLE = (PHONE, ID_NUMBER, EMAIL)
 
 
@@ -28,6 +32,8 @@ def _assigned_question(console: Console) -> int:
         citizens.give_consent(s, citizen.id)
         citizens.update_details(s, citizen.id, name="Nguyễn Thị Hoa", phone="0912345678", locality="ấp 1")
         q = ask(s, w.meeting_a, TEXT, citizen=citizen)
+        ref = save_upload(Path(console.ctx.settings.upload_dir), FILE_NAME, b"%PDF-1.4 don")
+        add_attachment(s, q.id, Upload(kind="document", file_ref=ref, file_name=FILE_NAME, size=12))
         questions.assign(s, q.id, w.agency_a.id, actor="org_a",
                          due_date=workdays.today() - timedelta(days=3))
         replies.reply(s, q.id, "Huyện sửa trong tháng 12.", author="org_a", status=lifecycle.RESOLVED)
@@ -49,8 +55,14 @@ def test_agency_officer_reads_numbers_masked_on_every_page(console: Console) -> 
     assert "Đường ấp 1 hư nặng" in question
     assert "Đường ấp 1 hư nặng" in pages["/assigned"].text
 
-    organiser = console.client("org_a").get(f"/questions/{qid}").text
-    assert all(v in organiser for v in WHOLE)
+    with console.session() as s:
+        attachment = s.query(Attachment).one().id
+    download = agency.get(f"/attachments/{attachment}")
+    assert download.status_code == 200 and ID_NUMBER not in download.headers["content-disposition"]
+
+    organiser = console.client("org_a")
+    assert all(v in organiser.get(f"/questions/{qid}").text for v in WHOLE)
+    assert ID_NUMBER in organiser.get(f"/attachments/{attachment}").headers["content-disposition"]
 
 
 def test_notices_to_agencies_carry_masked_text(console: Console) -> None:
