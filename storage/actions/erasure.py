@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
+from storage.actions.notify import EMAIL
 from storage.analysis import Analyzer, fold
 from storage.models import (
     Attachment,
@@ -111,14 +112,19 @@ def erase_copies(session: Session, citizen: Citizen, *, analyzer: Analyzer, uplo
     # Organisers' wording (answers, a group's summary) serves other askers too and may carry an office's
     # phone number: only the citizen's own values go, and the locality (a unit's name) stays.
     shared = Scrubber([v for v in values if v != citizen.locality], mask=False)
+    # The citizen's questions and the primaries they were merged into (answers and summaries live there).
+    group = set(own) | {q for q in session.scalars(select(Question.duplicate_of_id).where(
+        Question.id.in_(own), Question.duplicate_of_id.is_not(None))) if q is not None}
     files = _drop_attachments(session, own, citizen.id)
-    _scrub_questions(session, own, scrub, shared, analyzer)
+    _scrub_questions(session, own, group, scrub, shared, analyzer)
     _scrub_rows(session, select(StatusEvent).where(StatusEvent.question_id.in_(own)), scrub,
                 ("note", "from_value", "to_value"))
+    _scrub_rows(session, select(StatusEvent).where(StatusEvent.question_id.in_(group - set(own))), shared,
+                ("note",))
     _scrub_rows(session, select(Rating).where(Rating.citizen_id == citizen.id), scrub, ("reason",))
-    reply_ids = select(ReplyQuestion.reply_id).where(ReplyQuestion.question_id.in_(own))
+    reply_ids = select(ReplyQuestion.reply_id).where(ReplyQuestion.question_id.in_(group))
     _scrub_rows(session, select(Reply).where(Reply.id.in_(reply_ids)), shared, ("text",))
-    messages = _scrub_outbox(session, citizen, own, scrub, shared)
+    messages = _scrub_outbox(session, citizen, group, scrub, shared)
     updates = _empty_updates(session, citizen)
     removed = remove_after_commit(session, upload_dir, files) if upload_dir is not None else 0
     session.flush()
@@ -136,11 +142,8 @@ def _drop_attachments(session: Session, own: list[int], citizen_id: int) -> list
     return refs
 
 
-def _scrub_questions(session: Session, own: list[int], scrub: Scrubber, shared: Scrubber,
+def _scrub_questions(session: Session, own: list[int], group: set[int], scrub: Scrubber, shared: Scrubber,
                      analyzer: Analyzer) -> None:
-    group = set(own) | {q for q in session.scalars(
-        select(Question.duplicate_of_id).where(Question.id.in_(own), Question.duplicate_of_id.is_not(None)))
-        if q is not None}
     for q in session.scalars(select(Question).where(Question.id.in_(group))):
         if q.id in own:
             q.original_text = scrub(q.original_text) or ""
@@ -160,14 +163,16 @@ def _scrub_rows(session: Session, stmt: Select[Any], scrub: Scrubber, columns: t
                 setattr(row, column, new)
 
 
-def _scrub_outbox(session: Session, citizen: Citizen, own: list[int], scrub: Scrubber, shared: Scrubber) -> int:
+def _scrub_outbox(session: Session, citizen: Citizen, group: set[int], scrub: Scrubber, shared: Scrubber) -> int:
     """Messages to the citizen: delivered ones replaced, waiting ones kept with the citizen's values
-    removed; notices to officers about the citizen's questions masked."""
+    removed; notices to officers about the citizen's questions (and their primaries) masked. Messages to
+    the other askers of a merged group are theirs and stay."""
     to_citizen = or_(Outbox.citizen_id == citizen.id,
                      (Outbox.channel == citizen.channel) & (Outbox.chat_id == citizen.chat_id)
                      & Outbox.user_id.is_(None))
+    notices = Outbox.question_id.in_(group) & or_(Outbox.user_id.is_not(None), Outbox.channel == EMAIL)
     count = 0
-    for row in session.scalars(select(Outbox).where(or_(to_citizen, Outbox.question_id.in_(own)))):
+    for row in session.scalars(select(Outbox).where(or_(to_citizen, notices))):
         theirs = row.citizen_id == citizen.id or (
             row.user_id is None and row.channel == citizen.channel and row.chat_id == citizen.chat_id)
         if theirs and row.status != PENDING:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from harness.factories import ask, make_citizen, make_world
-from storage.actions import citizens, conversations
+from storage.actions import citizens, conversations, publication, questions, replies
 from storage.actions.attachments import Upload, add_attachment
 from storage.actions.erasure import REMOVED, Scrubber
 from storage.analysis import PlainAnalyzer
-from storage.models import Conversation, Question
+from storage.models import Conversation, Outbox, Question, Reply, StatusEvent
+from storage.reach import Reach
 from storage.uploads import save_upload
 
 
@@ -74,3 +76,26 @@ def test_erased_question_text_and_search_form_agree(session: Session) -> None:
     assert stored.original_text == f"Tôi là {REMOVED}, sđt {REMOVED}: đường ấp 3 hư"
     assert stored.search_text == PlainAnalyzer().analyze(stored.original_text).search_text
     assert "binh" not in stored.search_text and "0912345678" not in stored.normalized_text
+
+
+def test_merged_question_answer_loses_the_name_and_other_askers_keep_theirs(session: Session) -> None:
+    world = make_world(session)
+    other, citizen = make_citizen(session), make_citizen(session)
+    citizens.give_consent(session, citizen.id)
+    citizens.update_details(session, citizen.id, name="Lê Thị Cúc", phone="0987654321", locality="ấp Tân Lập")
+    primary = ask(session, world.meeting_a, "Đường ấp 3 hư nặng", citizen=other)
+    mine = ask(session, world.meeting_a, "Đường ấp 3 hư, Lê Thị Cúc hỏi", citizen=citizen)
+    questions.merge(session, primary.id, [mine.id], actor="org")
+    publication.set_summary(session, Reach.admin(), primary.id, "Đường ấp 3 hư (bà Lê Thị Cúc và 1 người)")
+    replies.reply(session, primary.id, "Gửi bà Lê Thị Cúc và bà con: xã sửa đường; hỏi thêm gọi 0236 3822 123.",
+                  author="org", status="triaged")
+    citizens.erase_citizen(session, citizen.id, analyzer=PlainAnalyzer(), upload_dir=None)
+    answer = session.scalars(select(Reply)).one()
+    assert "Lê Thị Cúc" not in answer.text and "0236 3822 123" in answer.text
+    assert "Lê Thị Cúc" not in (session.get(Question, primary.id).summary or "")  # type: ignore[union-attr]
+    notes = session.scalars(select(StatusEvent.note).where(StatusEvent.question_id == primary.id))
+    assert not [n for n in notes if n and "Lê Thị Cúc" in n]
+    to_other = session.scalars(select(Outbox).where(Outbox.citizen_id == other.id)).one()
+    assert to_other.text.count("Lê Thị Cúc") == 1 and "0236 3822 123" in to_other.text  # theirs, untouched
+    to_her = session.scalars(select(Outbox).where(Outbox.citizen_id == citizen.id)).one()
+    assert to_her.status == "pending" and "Lê Thị Cúc" not in to_her.text and "0236 3822 123" in to_her.text
