@@ -257,6 +257,12 @@ class DeliveryWorker:
         self._record(lambda session: delivery.mark_failed(
             session, outbox_id, reason, max_attempts=self.max_attempts, permanent=permanent, worker=self.worker_id))
 
+    async def idle(self) -> None:
+        """Wait until every job handed so far has been sent (or given up) and recorded."""
+        while self._inflight:
+            await asyncio.wait(set(self._inflight))
+        await self.flush()
+
     async def flush(self) -> None:
         """Mark what was sent as delivered, many rows per transaction."""
         if not self._sent:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from telegram.ext import Application
 from bot import messages, service
 from bot.context import BotHost
 from bot.delivery import SendError
+from bot.lanes import ChatLanes
 from bot.messages import Incoming, Outgoing
 
 CHANNEL = "telegram"
@@ -99,12 +99,10 @@ async def poll(ctx: BotHost, app: PtbApp, stop: asyncio.Event, timeout: int = 10
     start. Chats are handled side by side, each chat's updates in order.
     """
     offset = 0
-    inflight: set[asyncio.Task[None]] = set()
-    tails: dict[int, asyncio.Task[None]] = {}
+    lanes = ChatLanes(ctx, window=window)
+    courtesies: set[asyncio.Task[None]] = set()
     while not stop.is_set():
-        if len(inflight) >= window:
-            await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
-            continue
+        await lanes.room()
         try:
             raw = await app.bot.do_api_request(
                 "getUpdates", api_kwargs={"offset": offset, "timeout": timeout,
@@ -131,24 +129,11 @@ async def poll(ctx: BotHost, app: PtbApp, stop: asyncio.Event, timeout: int = 10
         offset = max(u.update_id for u in updates) + 1
         for update, _ in parsed:
             if update.callback_query is not None:
-                _spawn(inflight, _answer_callback(update))
-        for item in stored:
-            if not item.new:
-                continue  # fetched again after a restart: `resume` handles what is still pending
-            chat = int(item.incoming.chat_id)
-            task = _spawn(inflight, _after(tails.get(chat), ctx, item))
-            tails[chat] = task
-        if len(tails) > 10_000:
-            tails = {c: t for c, t in tails.items() if not t.done()}
-    if inflight:
-        await asyncio.wait(inflight)
-
-
-def _spawn(tasks: set[asyncio.Task[None]], coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-    task = asyncio.create_task(coro)
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
-    return task
+                task = asyncio.create_task(_answer_callback(update))
+                courtesies.add(task)
+                task.add_done_callback(courtesies.discard)
+        lanes.add_new(stored)  # one fetched again after a restart is left to `resume`
+    await lanes.drain()
 
 
 async def _answer_callback(update: Update) -> None:
@@ -159,15 +144,6 @@ async def _answer_callback(update: Update) -> None:
         await update.callback_query.answer()
     except TelegramError:
         log.debug("callback answer failed", exc_info=True)
-
-
-async def _after(previous: asyncio.Task[None] | None, ctx: BotHost, item: service.Stored) -> None:
-    if previous is not None:
-        await asyncio.wait([previous])
-    try:
-        await service.handle_stored(ctx, item)
-    except Exception:
-        log.exception("update %s failed", item.incoming.update_id)
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -201,13 +177,14 @@ class TelegramSender:
             raise SendError(f"Telegram: {exc}") from exc
 
 
-def webhook_router(ctx: BotHost, app: PtbApp, secret: str) -> APIRouter:
+def webhook_router(ctx: BotHost, app: PtbApp, secret: str, lanes: ChatLanes | None = None) -> APIRouter:
     """POST /hooks/telegram: refuses requests without the secret token set with setWebhook.
 
-    The update is stored before the answer 200; when it cannot be stored the answer is 503, and
-    Telegram delivers it again.
+    The update is stored before the answer 200 and its turn runs after, in `lanes`; when it cannot
+    be stored the answer is 503, and Telegram delivers it again.
     """
     router = APIRouter()
+    lanes = lanes or ChatLanes(ctx)
 
     @router.post(WEBHOOK_PATH)
     async def telegram_webhook(request: Request) -> Response:
@@ -223,10 +200,6 @@ def webhook_router(ctx: BotHost, app: PtbApp, secret: str) -> APIRouter:
             return Response(status_code=200)
         if update is not None and update.callback_query is not None:
             await _answer_callback(update)
-        try:
-            await service.handle(ctx, incoming)
-        except service.NotStored:
-            return Response(status_code=503)
-        return Response(status_code=200)
+        return Response(status_code=200 if await lanes.take(incoming) else 503)
 
     return router

@@ -15,6 +15,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.channels import telegram
 from bot.delivery import SendError
+from bot.lanes import ChatLanes
 from bot.messages import Button, Outgoing
 from harness.bot import BotTestContext
 from storage.models import InboundUpdate, Outbox
@@ -45,7 +46,8 @@ def counts(ctx: BotTestContext) -> tuple[int, int]:
 def test_webhook_requires_the_secret_token_and_stores_each_update_once(ctx: BotTestContext) -> None:
     app = telegram.build_application("123:abc")
     api = FastAPI()
-    api.include_router(telegram.webhook_router(ctx, app, "hook-secret"))
+    lanes = ChatLanes(ctx)
+    api.include_router(telegram.webhook_router(ctx, app, "hook-secret", lanes))
     body = json.loads((FIXTURES / "text.json").read_text(encoding="utf-8"))
     with TestClient(api) as http:
         assert http.post(telegram.WEBHOOK_PATH, json=body).status_code == 403
@@ -54,8 +56,11 @@ def test_webhook_requires_the_secret_token_and_stores_each_update_once(ctx: BotT
         assert counts(ctx) == (0, 0)
         good = {"X-Telegram-Bot-Api-Secret-Token": "hook-secret"}
         assert http.post(telegram.WEBHOOK_PATH, json=body, headers=good).status_code == 200
+        assert counts(ctx)[0] == 1  # stored before the answer; the turn runs after it
+        http.portal.call(lanes.drain)  # type: ignore[union-attr]
         first = counts(ctx)
         assert http.post(telegram.WEBHOOK_PATH, json=body, headers=good).status_code == 200  # Telegram retried
+        http.portal.call(lanes.drain)  # type: ignore[union-attr]
     assert first[0] == 1 and first[1] >= 1
     assert counts(ctx) == first  # the second delivery stored nothing and queued no second reply
     with ctx.transaction() as s:

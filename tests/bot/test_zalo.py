@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot import messages
 from bot.channels import zalo
 from bot.delivery import SendError
+from bot.lanes import ChatLanes
 from bot.messages import Outgoing
 from harness.bot import BotTestContext, delivering
 from harness.servers import serve_app
@@ -172,9 +173,11 @@ def test_webhook_refuses_requests_without_the_secret(ctx: BotTestContext) -> Non
     with serve_app(emu.app()) as url:
         client = zalo.ZaloClient(emu.token, url)
         app = FastAPI()
-        app.include_router(zalo.webhook_router(ctx, client, "s3cr3t-value"))
+        lanes = ChatLanes(ctx)
+        app.include_router(zalo.webhook_router(ctx, client, "s3cr3t-value", lanes))
         with TestClient(app) as http:
             _webhook_calls(ctx, http)
+            http.portal.call(lanes.drain)  # type: ignore[union-attr]
     with ctx.transaction() as s:
         assert s.scalar(select(func.count()).select_from(InboundUpdate)) == 1
         greetings = s.scalars(select(Outbox.chat_id)).all()

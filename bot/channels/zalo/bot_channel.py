@@ -10,8 +10,7 @@ import contextlib
 import hmac
 import itertools
 import logging
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
 
@@ -21,6 +20,7 @@ from bot.channels.zalo.updates import CHANNEL, incoming_from_update
 from bot.channels.zalo.webhooks import json_body
 from bot.context import BotHost
 from bot.delivery import SendError
+from bot.lanes import ChatLanes
 from bot.messages import Incoming, Outgoing
 
 WEBHOOK_PATH = "/hooks/zalo"
@@ -68,19 +68,12 @@ def chunks(text: str, size: int = MAX_TEXT) -> list[str]:
     return parts
 
 
-async def send_outgoing(client: ZaloClient, chat_id: str, out: Outgoing) -> None:
-    for part in chunks(render(out)):
-        await client.send_message(chat_id, part)
-
-
-async def answer(ctx: BotHost, client: ZaloClient, incoming: Incoming) -> None:
-    """Show "typing", then store and handle the update; the replies go out through the outbox.
-
-    Raises service.NotStored when the database could not take the update.
-    """
-    with contextlib.suppress(ZaloError):
-        await client.send_chat_action(incoming.chat_id)
-    await service.handle(ctx, incoming)
+def typing(client: ZaloClient) -> Callable[[service.Stored], Awaitable[None]]:
+    """Show "typing" in the chat while its turn runs (sendChatAction)."""
+    async def show(item: service.Stored) -> None:
+        with contextlib.suppress(ZaloError):
+            await client.send_chat_action(item.incoming.chat_id)
+    return show
 
 
 class _Backoff:
@@ -111,12 +104,9 @@ async def poll(ctx: BotHost, client: ZaloClient, stop: asyncio.Event, timeout: i
     Errors wait longer each time and never end the loop.
     """
     backoff = _Backoff()
-    inflight: set[asyncio.Task[None]] = set()
-    tails: dict[str, asyncio.Task[None]] = {}
+    lanes = ChatLanes(ctx, window=window, before=typing(client))
     while not stop.is_set():
-        if len(inflight) >= window:
-            await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
-            continue
+        await lanes.room()
         try:
             updates = await client.get_updates(timeout)
         except ZaloError as exc:
@@ -125,14 +115,9 @@ async def poll(ctx: BotHost, client: ZaloClient, stop: asyncio.Event, timeout: i
             continue
         backoff.ok()
         incoming = [i for i in map(incoming_from_update, updates) if i is not None]
-        for item in await _store(ctx, incoming) if incoming else []:
-            if item.new:
-                chat = item.incoming.chat_id
-                tails[chat] = _spawn(inflight, _after(tails.get(chat), ctx, client, item))
-        if len(tails) > 10_000:
-            tails = {c: t for c, t in tails.items() if not t.done()}
-    if inflight:
-        await asyncio.wait(inflight)
+        if incoming:
+            lanes.add_new(await _store(ctx, incoming))
+    await lanes.drain()
 
 
 async def _store(ctx: BotHost, incoming: list[Incoming]) -> list[service.Stored]:
@@ -146,25 +131,6 @@ async def _store(ctx: BotHost, incoming: list[Incoming]) -> list[service.Stored]
                             len(incoming))
             await asyncio.sleep(min(5.0, 0.5 * (attempt + 1)))
     raise AssertionError("unreachable")
-
-
-def _spawn(tasks: set[asyncio.Task[None]], coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-    task = asyncio.create_task(coro)
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
-    return task
-
-
-async def _after(previous: asyncio.Task[None] | None, ctx: BotHost, client: ZaloClient,
-                 item: service.Stored) -> None:
-    if previous is not None:
-        await asyncio.wait([previous])
-    with contextlib.suppress(ZaloError):
-        await client.send_chat_action(item.incoming.chat_id)
-    try:
-        await service.handle_stored(ctx, item)
-    except Exception:
-        log.exception("a stored Zalo update could not be handled; it is resumed later")
 
 
 async def start_polling(ctx: BotHost, client: ZaloClient, stop: asyncio.Event) -> asyncio.Task[None]:
@@ -184,9 +150,14 @@ async def start_webhook(client: ZaloClient, url: str, secret: str) -> None:
         log.error("Zalo setWebhook failed: %s (code %s)", exc.message, exc.code)
 
 
-def webhook_router(ctx: BotHost, client: ZaloClient, secret: str) -> APIRouter:
-    """POST /hooks/zalo: requests without the secret token are refused and store nothing."""
+def webhook_router(ctx: BotHost, client: ZaloClient, secret: str, lanes: ChatLanes | None = None) -> APIRouter:
+    """POST /hooks/zalo: requests without the secret token are refused and store nothing.
+
+    The answer 200 comes once the update is stored, before its turn runs (in `lanes`); 503 when it
+    could not be stored, so that the platform delivers it again.
+    """
     router = APIRouter()
+    lanes = lanes or ChatLanes(ctx, before=typing(client))
 
     @router.post(WEBHOOK_PATH)
     async def zalo_webhook(request: Request) -> Response:
@@ -196,13 +167,7 @@ def webhook_router(ctx: BotHost, client: ZaloClient, secret: str) -> APIRouter:
         parsed = await json_body(request)
         if isinstance(parsed, Response):
             return parsed
-        incoming = incoming_from_update(parsed[1])
-        if incoming is not None:
-            try:
-                await answer(ctx, client, incoming)
-            except service.NotStored:
-                return Response(status_code=503)  # not stored: the platform delivers it again
-        return Response(status_code=200)
+        return Response(status_code=200 if await lanes.take(incoming_from_update(parsed[1])) else 503)
 
     return router
 

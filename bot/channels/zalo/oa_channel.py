@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
 
-from bot import messages, service, texts
+from bot import messages, texts
 from bot.channels.zalo.bot_channel import chunks
 from bot.channels.zalo.oa_api import MAX_TEXT, RATE_ERRORS, RECIPIENT_ERRORS, WINDOW_ERRORS, OaClient, OaError
 from bot.channels.zalo.oa_events import CHANNEL as CHANNEL
@@ -23,7 +23,8 @@ from bot.channels.zalo.oa_events import SIGNATURE_HEADER, incoming_from_event, s
 from bot.channels.zalo.webhooks import json_body
 from bot.context import BotHost
 from bot.delivery import SendError
-from bot.messages import Incoming, Outgoing
+from bot.lanes import ChatLanes
+from bot.messages import Outgoing
 from storage.actions import zalo_tokens
 from storage.clock import utcnow
 
@@ -157,17 +158,12 @@ def render(out: Outgoing) -> str:
     return messages.numbered_text(out, texts.NUMBERED_HINT)
 
 
-async def send_outgoing(sender: OaSender, chat_id: str, out: Outgoing) -> None:
-    await sender.send(chat_id, out)
+def webhook_router(config: OaConfig, lanes: ChatLanes) -> APIRouter:
+    """POST /hooks/zalo-oa: an event without Zalo's valid signature is refused and stores nothing.
 
-
-async def answer(ctx: BotHost, incoming: Incoming) -> None:
-    """Store and handle the event; the replies go out through the outbox (OaSender)."""
-    await service.handle(ctx, incoming)
-
-
-def webhook_router(ctx: BotHost, config: OaConfig) -> APIRouter:
-    """POST /hooks/zalo-oa: an event without Zalo's valid signature is refused and stores nothing."""
+    A signed event is stored and answered 200 at once; its turn runs after, in `lanes`, and the
+    replies go out through the outbox (OaSender).
+    """
     router = APIRouter()
 
     @router.post(WEBHOOK_PATH)
@@ -179,13 +175,7 @@ def webhook_router(ctx: BotHost, config: OaConfig) -> APIRouter:
         if not isinstance(body, dict) or not signed(raw, body, request.headers.get(SIGNATURE_HEADER, ""),
                                                     config.app_id, config.oa_secret_key):
             return Response(status_code=403)
-        incoming = incoming_from_event(body)
-        if incoming is not None:
-            try:
-                await answer(ctx, incoming)
-            except service.NotStored:
-                return Response(status_code=503)  # not stored: Zalo delivers the event again
-        return Response(status_code=200)
+        return Response(status_code=200 if await lanes.take(incoming_from_event(body)) else 503)
 
     return router
 
@@ -211,6 +201,7 @@ class OaChannel:
     keeper: TokenKeeper
     sender: OaSender
     router: APIRouter
+    lanes: ChatLanes
 
     @classmethod
     def from_settings(cls, ctx: BotHost) -> OaChannel | None:
@@ -222,7 +213,8 @@ class OaChannel:
         client = OaClient(s.zalo_oa_api_url, s.zalo_oa_oauth_url)
         keeper = TokenKeeper(ctx, client, config)
         sender = OaSender(client, keeper, s.zalo_oa_rate_per_second)
-        return cls(client, keeper, sender, webhook_router(ctx, config))
+        lanes = ChatLanes(ctx)
+        return cls(client, keeper, sender, webhook_router(config, lanes), lanes)
 
     async def start(self) -> None:
         """Store the configured tokens unless the database holds newer ones descending from them."""
