@@ -4,8 +4,8 @@ intervals, the intake-like subset, a balanced and a realistic-prior view, beside
 baseline and underthesea_core's TextClassifier; then the duplicate suggestions and automatic
 grouping on the labelled paraphrase groups. Writes the confusion matrix as PNG.
 
-`--sweep` instead scores the ensemble's settings (SVM C, keyword-prior weight) on dev, which is
-how the constants in `nlp/classify.py` were chosen.
+`--sweep` instead scores the model's settings (C of the SVM, C of the calibration stacking it
+with the keyword prior) on dev, which is how the constants in `nlp/classify.py` were chosen.
 
 Usage: python bench/eval_classifier.py [--out DIR] [--sweep]
 Prints one JSON line, then a short table.
@@ -27,22 +27,33 @@ from nlp.metrics import lenient_gold, macro_f1
 
 
 def sweep(corpus: Path | None, fields_path: Path | None) -> dict[str, Any]:
-    """Dev macro-F1 and top-2 for each (C, keyword weight)."""
+    """Dev macro-F1, top-2 and the share auto-accepted at the target precision for each (C of the
+    SVM, C of the calibration stacking it with the keyword prior)."""
     fields = load_fields(fields_path)
     dev = load_splits(corpus, fields)["dev"]
     rows: dict[str, Any] = {}
-    default_c = classify.SVM_C
-    for c in (0.3, 0.5, 1.0):
-        classify.SVM_C = c
-        clf = classify.train(corpus, fields, None)
-        for weight in (0.0, 0.15, 0.3, 0.45):
-            clf.keyword_weight = weight
-            preds = clf.predict_many([e.text for e in dev])
-            pred = [p.field for p in preds]
-            gold = lenient_gold([e.code for e in dev], [e.also for e in dev], pred)
-            top2 = sum(any(e.accepts(code) for code, _ in p.alternatives[:2]) for e, p in zip(dev, preds, strict=True))
-            rows[f"C={c} w={weight}"] = {"macro_f1": macro_f1(gold, pred), "top2": round(top2 / len(dev), 4)}
-    classify.SVM_C = default_c
+    defaults = classify.SVM_C, classify.SCALER_C
+    try:
+        for c in (0.3, 0.5, 1.0):
+            for scaler_c in (0.1, 0.3, 1.0):
+                classify.SVM_C, classify.SCALER_C = c, scaler_c
+                clf = classify.train(corpus, fields, None)
+                preds = clf.predict_many([e.text for e in dev])
+                pred = [p.field for p in preds]
+                gold = lenient_gold([e.code for e in dev], [e.also for e in dev], pred)
+                pairs = list(zip(dev, preds, strict=True))
+                right = [e.accepts(p.field) for e, p in pairs]
+                top2 = sum(any(e.accepts(code) for code, _ in p.alternatives[:2]) for e, p in pairs)
+                auto = [p.confidence >= clf.auto_accept for p in preds]
+                kept_right = sum(a and r for a, r in zip(auto, right, strict=True))
+                rows[f"C={c} scaler C={scaler_c}"] = {
+                    "macro_f1": macro_f1(gold, pred),
+                    "top2": round(top2 / len(dev), 4),
+                    "auto_share": round(sum(auto) / len(dev), 4),
+                    "auto_precision": round(kept_right / max(1, sum(auto)), 4),
+                }
+    finally:
+        classify.SVM_C, classify.SCALER_C = defaults
     return {"bench": "eval_classifier_sweep", "dev_lines": len(dev), "settings": rows}
 
 
@@ -58,7 +69,8 @@ def main() -> None:
         result = sweep(args.corpus, args.fields)
         print(json.dumps(result, ensure_ascii=False))
         for name, row in result["settings"].items():
-            print(f"{name:16}macro-F1 {row['macro_f1']:.3f}  top-2 {row['top2']:.3f}")
+            print(f"{name:24}macro-F1 {row['macro_f1']:.3f}  top-2 {row['top2']:.3f}  "
+                  f"auto {row['auto_share']:.3f} at {row['auto_precision']:.3f}")
         return
 
     fields = load_fields(args.fields)

@@ -1,9 +1,9 @@
 """Training the field classifier and loading the saved one.
 
 The model is fitted on the corpus' train split only (plus organisers' corrections); the dev split
-chooses the auto-accept threshold; the test split is left for `doithoai eval`. The ensemble
-weights (`C` of the SVM, the keyword prior's weight) were chosen on dev with
-`python bench/eval_classifier.py --sweep`.
+chooses the auto-accept threshold; the test split is left for `doithoai eval`. The settings
+(`C` of the SVM, `C` of the calibration that stacks the SVM's scores with the keyword prior)
+were chosen on dev with `python bench/eval_classifier.py --sweep`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from nlp.text import normalize
 __all__ = [
     "DEFAULT_MODEL_PATH",
     "KEYWORD_WEIGHT",
+    "SCALER_C",
     "SVM_C",
     "TARGET_PRECISION",
     "Classifier",
@@ -46,8 +47,10 @@ __all__ = [
 _log = logging.getLogger("doithoai.nlp.classify")
 
 DEFAULT_MODEL_PATH = Path("data/model/classifier.joblib")
-SVM_C = 0.3
+SVM_C = 1.0
+SCALER_C = 0.3
 KEYWORD_WEIGHT = 0.3
+"""Fixed blend of the keyword prior, only for a model too small to stack it (few lines a field)."""
 TARGET_PRECISION = 0.975
 """Precision on dev the auto-accept threshold must keep (a margin over the promised 97% on test)."""
 
@@ -89,7 +92,9 @@ def choose_auto_accept(confidence: Sequence[float], correct: Sequence[bool], tar
     return round(best, 4)
 
 
-def _fit(examples: Sequence[tuple[str, str]]) -> tuple[FeatureUnion, ProbabilisticModel, frozenset[str]]:
+def _fit(
+    examples: Sequence[tuple[str, str]], prior: KeywordPrior
+) -> tuple[FeatureUnion, ProbabilisticModel, frozenset[str]]:
     texts: list[str] = []
     targets: list[str] = []
     groups: list[int] = []
@@ -102,7 +107,8 @@ def _fit(examples: Sequence[tuple[str, str]]) -> tuple[FeatureUnion, Probabilist
     matrix = features.fit_transform(texts)
     model: ProbabilisticModel
     if min(Counter(targets).values()) >= 3:
-        model = CalibratedSVC(c=SVM_C, folds=5).fit(matrix, targets, groups=groups)
+        side = prior.scores(texts, sorted(set(targets)))
+        model = CalibratedSVC(c=SVM_C, folds=5, scaler_c=SCALER_C).fit(matrix, targets, groups=groups, side=side)
     else:
         # Too few lines of a field for the calibration's folds: logistic regression calibrates itself.
         model = LogisticRegression(C=20.0, max_iter=2000).fit(matrix, targets)
@@ -131,11 +137,12 @@ def train(
     if len(labels) < 2:
         raise ModelError("Dữ liệu huấn luyện cần ít nhất hai lĩnh vực có câu hỏi mẫu.")
     say("Huấn luyện mô hình")
-    features, model, known = _fit(examples)
+    prior = KeywordPrior(field_list)
+    features, model, known = _fit(examples, prior)
     classifier = Classifier(
         features,
         model,
-        KeywordPrior(field_list),
+        prior,
         known,
         taxonomy_hash(field_list),
         compute_data_hash(examples),

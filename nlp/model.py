@@ -1,5 +1,6 @@
-"""A trained field classifier: an ensemble of a calibrated linear SVM over word and character
-features and the fields' keyword prior, with the auto-accept threshold chosen on the dev split.
+"""A trained field classifier: a linear SVM over word and character features whose scores are
+calibrated together with the fields' keyword prior, with the auto-accept threshold chosen on the
+dev split.
 Saved and loaded as one joblib artifact."""
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ __all__ = [
 
 _log = logging.getLogger("doithoai.nlp.model")
 
-ARTIFACT_FORMAT = 2
+ARTIFACT_FORMAT = 3
 DEFAULT_AUTO_ACCEPT = 0.6
 """Auto-accept threshold of a model trained without a dev split to choose it on."""
 UNJUDGED_CONFIDENCE = 0.05
@@ -47,7 +48,7 @@ UNJUDGED_CONFIDENCE = 0.05
 class ProbabilisticModel(Protocol):
     classes_: Any
 
-    def predict_proba(self, X: Any) -> Any: ...
+    def predict_proba(self, X: Any, *args: Any) -> Any: ...
 
 
 class ModelOutdated(ModelError):
@@ -67,8 +68,9 @@ class Prediction:
 
 
 class Classifier:
-    """Features + calibrated SVM, blended with the keyword prior (`keyword_weight`) when the
-    message names a field's keywords."""
+    """Features + SVM, calibrated together with the keyword prior. A model that was not fitted
+    with the prior (too few lines a field) is blended with it (`keyword_weight`) when the message
+    names a field's keywords."""
 
     def __init__(
         self,
@@ -121,24 +123,25 @@ class Classifier:
             )
         return out
 
-    def model_proba(self, normalised: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float64]]:
-        """The SVM's calibrated probabilities alone (columns in `classes` order)."""
+    @property
+    def stacked(self) -> bool:
+        """Whether the keyword prior enters the model's own calibration."""
+        return bool(getattr(self.model, "side_width_", 0))
+
+    def proba(self, normalised: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """Class probabilities (columns in `classes` order) for normalised texts."""
         texts = list(normalised)
+        prior = self.prior.scores(texts, self.classes)
         # Input is known to be clean: skipping scikit-learn's checks halves one prediction's cost.
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             matrix = scipy.sparse.hstack([t.transform(texts) for _, t in self.features.transformer_list]).tocsr()
-            result: np.ndarray[Any, np.dtype[np.float64]] = self.model.predict_proba(matrix)
-        return result
-
-    def proba(
-        self, normalised: Sequence[str], keyword_weight: float | None = None
-    ) -> np.ndarray[Any, np.dtype[np.float64]]:
-        """Class probabilities of the ensemble for normalised texts."""
-        weight = self.keyword_weight if keyword_weight is None else keyword_weight
-        proba = self.model_proba(normalised)
+            if self.stacked:
+                stacked: np.ndarray[Any, np.dtype[np.float64]] = self.model.predict_proba(matrix, prior)
+                return stacked
+            proba: np.ndarray[Any, np.dtype[np.float64]] = self.model.predict_proba(matrix)
+        weight = self.keyword_weight
         if weight <= 0:
             return proba
-        prior = self.prior.scores(normalised, self.classes)
         found = prior.sum(axis=1, keepdims=True) > 0
         return np.where(found, (1 - weight) * proba + weight * prior, proba)
 
@@ -160,7 +163,7 @@ class Classifier:
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {
             "format": ARTIFACT_FORMAT,
-            "kind": "tfidf-word-char-svm-calibrated+keyword-prior",
+            "kind": "tfidf-word-char-svm+keyword-prior-stacked-calibration",
             "features": self.features,
             "model": self.model,
             "prior": self.prior,
