@@ -10,6 +10,7 @@ answers still arrive; a message still waiting to be sent is kept, masked.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from storage.models import (
 )
 from storage.uploads import remove_after_commit
 from vntext.privacy import mask_text, personal_numbers
+
+log = logging.getLogger("doithoai.erasure")
 
 REMOVED = "[đã xóa]"
 # What a message already delivered to the citizen reads afterwards.
@@ -128,7 +131,10 @@ def erase_copies(session: Session, citizen: Citizen, *, analyzer: Analyzer, uplo
     updates = _empty_updates(session, citizen)
     removed = remove_after_commit(session, upload_dir, files) if upload_dir is not None else 0
     session.flush()
-    return Erased(questions=len(own), messages=messages, updates=updates, files=removed)
+    erased = Erased(questions=len(own), messages=messages, updates=updates, files=removed)
+    log.info("citizen %d erased: %d questions masked, %d messages, %d stored updates, %d files", citizen.id,
+             erased.questions, erased.messages, erased.updates, erased.files)
+    return erased
 
 
 def _drop_attachments(session: Session, own: list[int], citizen_id: int) -> list[str]:
