@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated database per test, on SQLite always and PostgreSQL when one answers."""
+"""Shared fixtures: a migrated database per test, on SQLite always and PostgreSQL when one answers; the
+classifier trained once per session."""
 
 from __future__ import annotations
 
@@ -33,6 +34,25 @@ def pg_available() -> str | None:
         return None
     except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
         return f"no PostgreSQL answers at {PG_URL} ({type(exc).__name__}); set DOITHOAI_TEST_PG_URL"
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The classifier trained once on the bundled corpus (several seconds of CPU): tests that need a model
+    file take a copy (`model_file`), so a test that replaces its model leaves the others' alone."""
+    from nlp.classify import train
+
+    path = tmp_path_factory.mktemp("trained") / "classifier.joblib"
+    train(model_path=path)
+    return path
+
+
+@pytest.fixture
+def model_file(trained_model: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the trained classifier, at `tmp_path / "model.joblib"`."""
+    path = tmp_path / "model.joblib"
+    shutil.copy2(trained_model, path)
+    return path
 
 
 @pytest.fixture(scope="session")

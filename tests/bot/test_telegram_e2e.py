@@ -7,6 +7,7 @@ makes it slower.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,11 +32,10 @@ def tg_api() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from nlp.classify import load_or_train
-
+def model_path(tmp_path_factory: pytest.TempPathFactory, trained_model: Path) -> Path:
+    """The bots' own copy of the session's trained classifier: their worker may retrain it."""
     path = tmp_path_factory.mktemp("model") / "classifier.joblib"
-    load_or_train(path)
+    shutil.copy2(trained_model, path)
     return path
 
 

@@ -243,13 +243,10 @@ def tg_api() -> Iterator[str]:
 
 
 @pytest.mark.e2e
-async def test_walk_on_telegram(tg_api: str, ctx: BotTestContext, world_url: str, tmp_path: Path) -> None:
-    from nlp.classify import load_or_train
-
-    model = tmp_path / "classifier.joblib"
-    await asyncio.to_thread(load_or_train, model)
+async def test_walk_on_telegram(tg_api: str, ctx: BotTestContext, world_url: str, tmp_path: Path,
+                                model_file: Path) -> None:
     emu, proxy = tg_api.split("|")
-    env = h.bot_env(world_url, proxy, model)
+    env = h.bot_env(world_url, proxy, model_file)
     procs = [h.start_bot(env, "bot", tmp_path / "bot.log"), h.start_bot(env, "worker", tmp_path / "worker.log")]
     try:
         await walk(TelegramDriver(h.TgCitizen(emu, 7101)), ctx, "telegram")

@@ -16,9 +16,9 @@ from storage.models import Unit
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_file: Path) -> CliRunner:
     monkeypatch.setenv("DOITHOAI_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
-    monkeypatch.setenv("DOITHOAI_MODEL_PATH", str(tmp_path / "model.joblib"))
+    monkeypatch.setenv("DOITHOAI_MODEL_PATH", str(model_file))
     get_settings.cache_clear()
     runner = CliRunner()
     assert runner.invoke(app, ["init-db"]).exit_code == 0

@@ -21,9 +21,9 @@ from vntext import LOCAL_TZ
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_file: Path) -> CliRunner:
     monkeypatch.setenv("DOITHOAI_DATABASE_URL", f"sqlite:///{tmp_path}/demo.db")
-    monkeypatch.setenv("DOITHOAI_MODEL_PATH", str(tmp_path / "model.joblib"))
+    monkeypatch.setenv("DOITHOAI_MODEL_PATH", str(model_file))
     get_settings.cache_clear()
     yield CliRunner()
     get_settings.cache_clear()

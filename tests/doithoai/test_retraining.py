@@ -6,12 +6,10 @@ import os
 from pathlib import Path
 
 from doithoai.wiring import NlpAnalyzer
-from nlp import classify
 
 
-def test_analyzer_reloads_a_replaced_model_file(tmp_path: Path) -> None:
-    path = tmp_path / "classifier.joblib"
-    classify.train(model_path=path)
+def test_analyzer_reloads_a_replaced_model_file(model_file: Path) -> None:
+    path = model_file
     analyzer = NlpAnalyzer(path)
     first = analyzer.classifier
     assert analyzer.reload_if_changed(every=0) is False  # nothing changed

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.classify import Classifier, train
+from nlp.classify import Classifier, load_or_train
 from nlp.fields import Field, load_fields
 
 
@@ -14,11 +14,11 @@ def fields() -> list[Field]:
 
 
 @pytest.fixture(scope="session")
-def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("model") / "classifier.joblib"
+def model_path(trained_model: Path) -> Path:
+    return trained_model
 
 
 @pytest.fixture(scope="session")
 def classifier(fields: list[Field], model_path: Path) -> Classifier:
-    """Trained once per test session on the bundled corpus."""
-    return train(None, fields, model_path)
+    """The session's classifier, trained once on the bundled corpus."""
+    return load_or_train(model_path)
