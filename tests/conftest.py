@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -17,7 +18,13 @@ from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Base
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, ViewportSize
+
 PG_URL = os.environ.get("DOITHOAI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
 
 
 def pg_admin_url() -> str:
@@ -125,3 +132,41 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as s:
         yield s
         s.rollback()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests in Chromium run last. Playwright's sync API leaves its event loop marked as running
+    between calls, so no asyncio test can run once the session's browser has started."""
+    items.sort(key=lambda item: "chromium" in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One headless Chromium for the whole session; each test opens its own contexts (`new_page`)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium: Browser) -> Iterator[Callable[..., Page]]:
+    """Opens a page in a fresh browser context (its own cookies), Vietnamese locale, closed after the test.
+    `new_page(420, 760)` is a phone; `new_page()` the default desktop window."""
+    from playwright.sync_api import BrowserContext
+
+    opened: list[BrowserContext] = []
+
+    def open_page(width: int | None = None, height: int | None = None) -> Page:
+        viewport: ViewportSize | None = {"width": width, "height": height or 1000} if width else None
+        context = chromium.new_context(locale="vi-VN", viewport=viewport)
+        opened.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in opened:
+        context.close()

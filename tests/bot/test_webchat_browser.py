@@ -4,7 +4,8 @@ keeps the conversation, commands as buttons, erasure asked first."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi import FastAPI
@@ -16,25 +17,21 @@ from harness.servers import serve_app
 from storage.actions import replies
 from storage.models import Question
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
-                                                     "(apt-get install chromium)"),
-]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
 QUESTION = "Đường vào ấp 3 bị hư nặng, mùa mưa xe không chạy được"
 EMOJI = re.compile("[\U0001f000-\U0001ffff\u2600-\u27bf\ufe0f]")
 
 
-def test_the_web_chat_in_chromium(ctx: BotTestContext) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_the_web_chat_in_chromium(ctx: BotTestContext, new_page: Callable[..., Page]) -> None:
+    from playwright.sync_api import expect
 
     app = FastAPI()
     app.include_router(webchat.make_router(ctx))
-    with serve_app(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        page = browser.new_context(viewport={"width": 400, "height": 760}, locale="vi-VN").new_page()
+    with serve_app(app) as base:
+        page = new_page(400, 760)
         page.goto(f"{base}/chat/MA")
         page.get_by_role("button", name="Hỏi ẩn danh").click()
         page.locator("#text").fill(QUESTION)
@@ -68,4 +65,3 @@ def test_the_web_chat_in_chromium(ctx: BotTestContext) -> None:
         expect(page.locator(".msg.bot").last).to_contain_text("Đã xóa")
         page.reload()
         expect(page.locator(".msg.me", has_text=QUESTION)).to_have_count(0)
-        browser.close()

@@ -7,21 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from bot.channels.email import EmailSender, SmtpConfig
 from bot.delivery import DeliveryWorker
 from doithoai.runtime import console_app
 from harness.factories import make_world
+from harness.servers import free_port, serve_app
 from storage import lifecycle
 from storage.actions import users
 from storage.db import make_engine, make_sessionmaker
@@ -29,14 +28,10 @@ from storage.models import Outbox, Question
 from tests.smtp_server import Mailbox, smtp_server
 from tests.web.helpers import PASSWORD, ConsoleContext, console_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
-                                                     "(apt-get install chromium)"),
-]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
 QUESTION = "Đường vào ấp Tân Phú hư nặng, mùa mưa xe không chạy được"
 FIRST = "Phòng Kinh tế đã cho vá ổ gà đường vào ấp Tân Phú ngày 01/12/2026."
 WHY = "Mới vá một nửa, đoạn cuối vẫn ngập"
@@ -49,12 +44,6 @@ class Running:
     base: str
     ctx: ConsoleContext
     mailbox: Mailbox
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _deliver(ctx: ConsoleContext, smtp_url: str, stop: threading.Event) -> None:
@@ -75,7 +64,7 @@ def _deliver(ctx: ConsoleContext, smtp_url: str, stop: threading.Event) -> None:
 @pytest.fixture
 def running(sqlite_url: str, tmp_path: Path) -> Iterator[Running]:
     engine = make_engine(sqlite_url)
-    port = _free_port()
+    port = free_port()
     ctx = ConsoleContext(sessions=make_sessionmaker(engine),
                          settings=console_settings(tmp_path, public_url=f"http://127.0.0.1:{port}",
                                                    outbox_poll_seconds=0.1))
@@ -85,23 +74,13 @@ def running(sqlite_url: str, tmp_path: Path) -> Iterator[Running]:
                           full_name="Tổ giúp việc huyện A")
         users.create_user(s, username="kinhte.a", role="agency", password=PASSWORD, agency_id=world.agency_a.id,
                           full_name="Cán bộ Phòng Kinh tế huyện A", email=OFFICER_MAIL)
-    server = uvicorn.Server(uvicorn.Config(console_app(ctx), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    web = threading.Thread(target=server.run, daemon=True)
-    web.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the console did not start"
     stop = threading.Event()
-    with smtp_server() as (smtp_url, mailbox):
+    with serve_app(console_app(ctx), port=port, lifespan="off") as base, smtp_server() as (smtp_url, mailbox):
         worker = threading.Thread(target=_deliver, args=(ctx, smtp_url, stop), daemon=True)
         worker.start()
-        yield Running(f"http://127.0.0.1:{port}", ctx, mailbox)
+        yield Running(base, ctx, mailbox)
         stop.set()
         worker.join(timeout=30)
-    server.should_exit = True
-    web.join(timeout=10)
     engine.dispose()
 
 
@@ -129,88 +108,86 @@ def _answer(page: object, base: str, ticket: str, text: str) -> None:
     expect(page.locator(".flash")).to_contain_text("Đã gửi trả lời")
 
 
-def test_assign_mail_answer_not_satisfied_reopen_answer_again_satisfied(running: Running) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_assign_mail_answer_not_satisfied_reopen_answer_again_satisfied(running: Running,
+                                                                       new_page: Callable[..., Page]) -> None:
+    from playwright.sync_api import expect
 
     base = running.base
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        citizen = browser.new_context(viewport={"width": 420, "height": 760}, locale="vi-VN").new_page()
-        citizen.goto(f"{base}/chat/MA")
-        citizen.get_by_role("button", name="Hỏi ẩn danh").click()
-        citizen.locator("#text").fill(QUESTION)
-        citizen.locator("#text").press("Enter")
-        citizen.locator(".msg.bot .buttons button", has_text="Gửi").last.click()
-        citizen.locator(".msg.bot .buttons button", has_text="Đúng").last.click()
-        expect(citizen.locator(".msg.bot").last).to_contain_text(re.compile(r"HG-2026-\d{6}"))
-        found = re.search(r"HG-2026-\d{6}", citizen.locator(".msg.bot").last.inner_text())
-        assert found
-        ticket = found.group(0)
+    citizen = new_page(420, 760)
+    citizen.goto(f"{base}/chat/MA")
+    citizen.get_by_role("button", name="Hỏi ẩn danh").click()
+    citizen.locator("#text").fill(QUESTION)
+    citizen.locator("#text").press("Enter")
+    citizen.locator(".msg.bot .buttons button", has_text="Gửi").last.click()
+    citizen.locator(".msg.bot .buttons button", has_text="Đúng").last.click()
+    expect(citizen.locator(".msg.bot").last).to_contain_text(re.compile(r"HG-2026-\d{6}"))
+    found = re.search(r"HG-2026-\d{6}", citizen.locator(".msg.bot").last.inner_text())
+    assert found
+    ticket = found.group(0)
 
-        # The organiser assigns it: urgent, due date counted in working days; the officer gets the e-mail.
-        org = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="vi-VN").new_page()
-        _login(org, base, "to.a")
-        org.goto(f"{base}/tickets/{ticket}")
-        org.get_by_label("Cơ quan").select_option(label="Phòng Kinh tế huyện A")
-        org.locator('select[name="urgency"]').select_option("urgent")
-        org.get_by_role("button", name="Giao", exact=True).click()
-        expect(org.locator(".flash")).to_contain_text("Đã giao cơ quan giải quyết.")
-        due = org.locator("span.due").inner_text()
-        [mail] = running.mailbox.wait_for(1)
-        assert mail["To"] == OFFICER_MAIL and mail["Subject"] == f"[doithoai] Giao xử lý câu hỏi {ticket}"
-        assert f"Hạn xử lý: {due} (mức khẩn" in mail.get_content() and "Đường vào ấp Tân Phú" in mail.get_content()
-        link = re.search(r"Mở câu hỏi trên trang quản trị: (\S+)", mail.get_content())
-        assert link is not None and link.group(1).startswith(f"{base}/questions/")
-        org.reload()
-        expect(org.locator("#notices .dl-sent")).to_have_count(1)
+    # The organiser assigns it: urgent, due date counted in working days; the officer gets the e-mail.
+    org = new_page(1440, 1000)
+    _login(org, base, "to.a")
+    org.goto(f"{base}/tickets/{ticket}")
+    org.get_by_label("Cơ quan").select_option(label="Phòng Kinh tế huyện A")
+    org.locator('select[name="urgency"]').select_option("urgent")
+    org.get_by_role("button", name="Giao", exact=True).click()
+    expect(org.locator(".flash")).to_contain_text("Đã giao cơ quan giải quyết.")
+    due = org.locator("span.due").inner_text()
+    [mail] = running.mailbox.wait_for(1)
+    assert mail["To"] == OFFICER_MAIL and mail["Subject"] == f"[doithoai] Giao xử lý câu hỏi {ticket}"
+    assert f"Hạn xử lý: {due} (mức khẩn" in mail.get_content() and "Đường vào ấp Tân Phú" in mail.get_content()
+    link = re.search(r"Mở câu hỏi trên trang quản trị: (\S+)", mail.get_content())
+    assert link is not None and link.group(1).startswith(f"{base}/questions/")
+    org.reload()
+    expect(org.locator("#notices .dl-sent")).to_have_count(1)
 
-        # The officer answers from their inbox, resolved.
-        officer = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="vi-VN").new_page()
-        _login(officer, base, "kinhte.a")
-        expect(officer.locator("#assigned")).to_contain_text(ticket)
-        officer.goto(link.group(1))  # the e-mail's link opens the question
-        expect(officer.get_by_text(QUESTION).first).to_be_visible()
-        expect(officer.get_by_role("button", name="Gửi trả lời")).to_be_visible()
-        _answer(officer, base, ticket, FIRST)
+    # The officer answers from their inbox, resolved.
+    officer = new_page(1440, 1000)
+    _login(officer, base, "kinhte.a")
+    expect(officer.locator("#assigned")).to_contain_text(ticket)
+    officer.goto(link.group(1))  # the e-mail's link opens the question
+    expect(officer.get_by_text(QUESTION).first).to_be_visible()
+    expect(officer.get_by_role("button", name="Gửi trả lời")).to_be_visible()
+    _answer(officer, base, ticket, FIRST)
 
-        # The citizen reads it in the chat, is not satisfied and says why: the question is re-opened.
-        first = citizen.locator(".msg.answer", has_text=FIRST)
-        expect(first).to_have_count(1, timeout=15_000)
-        first.locator("button.rate", has_text="Chưa hài lòng").click()
-        expect(citizen.locator(".msg.bot").last).to_contain_text("vì sao", timeout=15_000)
-        citizen.locator("#text").fill(WHY)
-        citizen.locator("#text").press("Enter")
-        expect(citizen.locator(".msg.bot").last).to_contain_text("mở lại", timeout=15_000)
+    # The citizen reads it in the chat, is not satisfied and says why: the question is re-opened.
+    first = citizen.locator(".msg.answer", has_text=FIRST)
+    expect(first).to_have_count(1, timeout=15_000)
+    first.locator("button.rate", has_text="Chưa hài lòng").click()
+    expect(citizen.locator(".msg.bot").last).to_contain_text("vì sao", timeout=15_000)
+    citizen.locator("#text").fill(WHY)
+    citizen.locator("#text").press("Enter")
+    expect(citizen.locator(".msg.bot").last).to_contain_text("mở lại", timeout=15_000)
 
-        # Back in the agency's inbox with the citizen's reason; the officer is told by e-mail too.
-        officer.goto(f"{base}/inbox")
-        reopened = officer.locator("#reopened")
-        expect(reopened).to_contain_text(ticket)
-        expect(reopened).to_contain_text(WHY)
-        mails = running.mailbox.wait_for(2)
-        assert any(m["Subject"] == f"[doithoai] Người dân chưa hài lòng: câu hỏi {ticket} được mở lại"
-                   and m["To"] == OFFICER_MAIL for m in mails)
-        _answer(officer, base, ticket, SECOND)
+    # Back in the agency's inbox with the citizen's reason; the officer is told by e-mail too.
+    officer.goto(f"{base}/inbox")
+    reopened = officer.locator("#reopened")
+    expect(reopened).to_contain_text(ticket)
+    expect(reopened).to_contain_text(WHY)
+    mails = running.mailbox.wait_for(2)
+    assert any(m["Subject"] == f"[doithoai] Người dân chưa hài lòng: câu hỏi {ticket} được mở lại"
+               and m["To"] == OFFICER_MAIL for m in mails)
+    _answer(officer, base, ticket, SECOND)
 
-        # The second answer satisfies the citizen.
-        second = citizen.locator(".msg.answer", has_text=SECOND)
-        expect(second).to_have_count(1, timeout=15_000)
-        second.locator("button.rate", has_text="Hài lòng").first.click()
-        expect(citizen.locator(".msg.bot").last).to_contain_text("Cảm ơn anh/chị đã đánh giá", timeout=15_000)
+    # The second answer satisfies the citizen.
+    second = citizen.locator(".msg.answer", has_text=SECOND)
+    expect(second).to_have_count(1, timeout=15_000)
+    second.locator("button.rate", has_text="Hài lòng").first.click()
+    expect(citizen.locator(".msg.bot").last).to_contain_text("Cảm ơn anh/chị đã đánh giá", timeout=15_000)
 
-        # The organiser publishes the meeting's answers; anyone reads them without logging in, masked.
-        with running.ctx.sessions() as s:
-            meeting_id = s.scalars(select(Question.meeting_id).where(Question.ticket == ticket)).one()
-        org.goto(f"{base}/meetings/{meeting_id}/conclusion")
-        org.get_by_role("button", name="Công khai trả lời").click()
-        expect(org.locator(".flash")).to_contain_text("Đã công khai 1 nội dung")
-        public = browser.new_context(locale="vi-VN").new_page()
-        public.goto(f"{base}/cong-khai/MA")
-        item = public.locator(f"article#{ticket}")
-        expect(item).to_contain_text("Đường vào ấp Tân Phú")
-        expect(item).to_contain_text("098****321")
-        expect(item).not_to_contain_text("0987654321")
-        browser.close()
+    # The organiser publishes the meeting's answers; anyone reads them without logging in, masked.
+    with running.ctx.sessions() as s:
+        meeting_id = s.scalars(select(Question.meeting_id).where(Question.ticket == ticket)).one()
+    org.goto(f"{base}/meetings/{meeting_id}/conclusion")
+    org.get_by_role("button", name="Công khai trả lời").click()
+    expect(org.locator(".flash")).to_contain_text("Đã công khai 1 nội dung")
+    public = new_page()
+    public.goto(f"{base}/cong-khai/MA")
+    item = public.locator(f"article#{ticket}")
+    expect(item).to_contain_text("Đường vào ấp Tân Phú")
+    expect(item).to_contain_text("098****321")
+    expect(item).not_to_contain_text("0987654321")
 
     with running.ctx.sessions() as s:
         q = s.scalars(select(Question).where(Question.ticket == ticket)).one()
