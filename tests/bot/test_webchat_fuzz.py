@@ -2,9 +2,11 @@
 
 Seeded, so a failure is reproducible: lone surrogates, control characters and NUL, oversized text,
 markup, look-alike numbers and ticket codes, commands with junk, and buttons pressed out of turn
-(with data the page never offered, or JSON values that are not strings). Most inputs go straight to
-the turn with the web chat's own parsing (`incoming_from_body`); a share goes through HTTP, where
-the JSON decoding and the response's encoding are tested as well.
+(with data the page never offered, or JSON values that are not strings). Every input is parsed by the
+web chat's own `incoming_from_body`. Most then go straight to the conversation (`bot.flow.handlers`),
+the part that decides the answer; one in five goes through the whole stored turn (`bot.service.process`:
+inbox, conversation, outbox), and one in 25 through HTTP, where the JSON decoding and the response's
+encoding are tested as well. All three kinds share the citizens' stored conversations.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ from sqlalchemy import func, select, text
 
 from bot import texts
 from bot.channels import webchat
+from bot.flow import handlers, states
+from bot.flow.turn import Turn
+from bot.messages import Incoming, Outgoing
 from bot.service import process
 from harness.bot import BotTestContext, make_context
 from harness.factories import make_world
+from storage.actions import citizens, conversations
 from storage.db import make_engine, make_sessionmaker, session_scope
 from storage.models import Base, Question
 
@@ -31,6 +37,7 @@ SEED = 20261201
 INPUTS = int(__import__("os").environ.get("FUZZ_N", "10000"))
 CITIZENS = 40
 HTTP_SHARE = 25  # one input in 25 goes through HTTP
+STORED_SHARE = 5  # one in five through the whole stored turn; the others to the conversation directly
 
 VIETNAMESE = ["Đường vào ấp 3 bị hư nặng", "điện chập chờn", "nước sạch", "Đồng ý", "dong y", "Hỏi ẩn danh",
               "hoi an danh", "Gửi", "gui", "Bỏ qua", "bo qua", "Hài lòng", "chua hai long", "Xóa dữ liệu", "Không xóa",
@@ -100,7 +107,20 @@ def fuzz_ctx(ctx: BotTestContext) -> BotTestContext:
     return ctx
 
 
-def run_fuzz(ctx: BotTestContext, seed: int, count: int) -> int:
+def converse(ctx: BotTestContext, incoming: Incoming) -> list[Outgoing]:
+    """One turn of the conversation itself, as `bot.service` runs it between storing the update and
+    queueing the replies: the citizen's stored state in, the next state and the replies out."""
+    with ctx.transaction() as session:
+        citizen = citizens.get_or_create_citizen(session, channel=incoming.channel, channel_user_id=incoming.user_id,
+                                                 chat_id=incoming.chat_id)
+        conv = conversations.load_conversation(session, citizen.id, states.START)
+        turn = Turn(session=session, settings=ctx.settings, analyzer=ctx.analyzer, citizen=citizen,
+                    incoming=incoming, data=dict(conv.data or {}))
+        conversations.save_conversation(session, conv, handlers.handle(turn, conv.state), turn.data)
+        return turn.replies
+
+
+def run_fuzz(ctx: BotTestContext, seed: int, count: int, stored_share: int = STORED_SHARE) -> int:
     """Send the seeded inputs, checking each answer; then check what was stored."""
     app = FastAPI()
     app.include_router(webchat.make_router(ctx))
@@ -119,7 +139,9 @@ def run_fuzz(ctx: BotTestContext, seed: int, count: int) -> int:
             else:
                 chat_id = f"fuzz{who}"
                 inc = webchat.incoming_from_body(chat_id, body, f"{chat_id}:{n}")
-                _check(n, body, [o.as_dict() for o in process(ctx, inc)])
+                stored = stored_share == 1 or n % stored_share == 1
+                replies = process(ctx, inc) if stored else converse(ctx, inc)
+                _check(n, body, [o.as_dict() for o in replies])
             done += 1
     with ctx.transaction() as s:
         stored = s.scalars(select(Question.original_text)).all()
@@ -146,7 +168,7 @@ def test_fuzzed_web_chat_on_postgresql(request: pytest.FixtureRequest) -> None:
     engine.dispose()
     ctx = make_context(url, flood_max_questions=1000, flood_max_per_address=0)
     try:
-        assert run_fuzz(ctx, SEED + 1, 1_000) == 1_000
+        assert run_fuzz(ctx, SEED + 1, 1_000, stored_share=1) == 1_000  # every input stored: the inbox too
     finally:
         ctx.engine.dispose()
 
