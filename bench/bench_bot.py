@@ -1,13 +1,15 @@
 """Citizen message to bot reply through the Telegram emulator, beside a bare python-telegram-bot echo bot.
 
-50 simulated citizens send 2.000 questions (each: the text, "/gui", the field choice) to the real
+50 simulated citizens send 1.000 questions (each: the text, "/gui", the field choice) to the real
 bot process (`doithoai serve --only bot`) polling the emulator (npm telegram-test-api) through the
 test harness's proxy; then the same citizens talk to a bare PTB echo bot against the same emulator.
-Latency is from the citizen's message reaching the emulator to the bot's reply reaching it.
+Latency is from the citizen's message reaching the emulator to the bot's reply reaching it. Each
+database backend gets its own run, with its own echo bot measured right after it.
 
-    .venv/bin/python bench/bench_bot.py [--citizens 50] [--questions 2000]
+    .venv/bin/python bench/bench_bot.py [--citizens 50] [--questions 1000] [--backend sqlite|postgresql|both]
 
-Prints one JSON line, then a short table. Only 127.0.0.1 is contacted.
+Prints one JSON line, then a short table, with the load average and the CPU time each process
+spent per message (on Linux). Only 127.0.0.1 is contacted.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sqlite3
+import os
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -116,18 +121,65 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
-def prepare_db(folder: Path) -> str:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc); 0 elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
+@contextmanager
+def database(backend: str, folder: Path, pg_url: str) -> Iterator[str]:
+    """A fresh migrated database with the test world: a file, or a new PostgreSQL database dropped after."""
+    from sqlalchemy import create_engine, text
+
     from harness.factories import make_world
-    from storage.db import make_engine, make_sessionmaker, session_scope
+    from storage.db import make_engine, make_sessionmaker, normalise_url, session_scope
     from storage.migrate import upgrade
 
-    url = f"sqlite:///{folder / 'bench.db'}"
-    upgrade(url)
+    admin = None
+    if backend == "sqlite":
+        url = f"sqlite:///{folder / 'bench.db'}"
+    else:
+        name = f"doithoai_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(normalise_url(pg_url), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = f"{pg_url.rsplit('/', 1)[0]}/{name}"
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        with session_scope(make_sessionmaker(engine)) as session:
+            make_world(session)
+        engine.dispose()
+        yield url
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def stored_questions(url: str) -> Counter[str]:
+    from sqlalchemy import text
+
+    from storage.db import make_engine
+
     engine = make_engine(url)
-    with session_scope(make_sessionmaker(engine)) as session:
-        make_world(session)
-    engine.dispose()
-    return url
+    try:
+        with engine.connect() as conn:
+            return Counter(t for (t,) in conn.execute(text("select original_text from questions")))
+    finally:
+        engine.dispose()
 
 
 def model_path(folder: Path) -> Path:
@@ -141,9 +193,9 @@ def model_path(folder: Path) -> Path:
     return path
 
 
-async def run(citizens: int, questions: int, folder: Path) -> dict[str, Any]:
-    url = prepare_db(folder)
+async def run(backend: str, url: str, citizens: int, questions: int, folder: Path) -> dict[str, Any]:
     inbox = Inbox()
+    me = os.getpid()
     with h.emulator() as emu:
         port = h.free_port()
         server = uvicorn.Server(uvicorn.Config(h.proxy_app(emu, lambda m, p: inbox.hook(m, p)), host="127.0.0.1",
@@ -162,15 +214,21 @@ async def run(citizens: int, questions: int, folder: Path) -> dict[str, Any]:
             limits = httpx.Limits(max_connections=citizens * 2)
             async with httpx.AsyncClient(timeout=30, limits=limits) as http:
                 each = questions // citizens
+                load_before = load_average()
+                cpu = (cpu_seconds(bot.pid), cpu_seconds(me))
                 start = time.perf_counter()
                 await asyncio.gather(*(citizen(http, emu, inbox, 30_000 + i, each, rtts, confirms)
                                        for i in range(citizens)))
                 bot_seconds = time.perf_counter() - start
+                bot_cpu = (cpu_seconds(bot.pid) - cpu[0], cpu_seconds(me) - cpu[1])
                 await echo_citizen(http, emu, inbox, 39_999, 1, [])  # the echo bot is up
+                cpu = (cpu_seconds(echo.pid), cpu_seconds(me))
                 start = time.perf_counter()
                 await asyncio.gather(*(echo_citizen(http, emu, inbox, 40_000 + i, each, echo_rtts)
                                        for i in range(citizens)))
                 echo_seconds = time.perf_counter() - start
+                echo_cpu = (cpu_seconds(echo.pid) - cpu[0], cpu_seconds(me) - cpu[1])
+                load_after = load_average()
         except Exception:
             print(h.tail(folder / "bot.log", 15), file=sys.stderr)
             raise
@@ -181,24 +239,46 @@ async def run(citizens: int, questions: int, folder: Path) -> dict[str, Any]:
             await echo.wait()
             server.should_exit = True
             await proxy_task
-    with sqlite3.connect(folder / "bench.db") as conn:
-        stored = Counter(t for (t,) in conn.execute("select original_text from questions"))
+    stored = stored_questions(url)
     sent = questions // citizens * citizens
     return {
-        "bench": "bot", "citizens": citizens, "questions": sent, "messages": sent * 3,
+        "backend": backend, "citizens": citizens, "questions": sent, "messages": sent * 3,
         "p50_ms": round(pct(rtts, 50), 1), "p95_ms": round(pct(rtts, 95), 1),
         "confirm_p50_ms": round(pct(confirms, 50), 1), "confirm_p95_ms": round(pct(confirms, 95), 1),
         "echo_p50_ms": round(pct(echo_rtts, 50), 1), "echo_p95_ms": round(pct(echo_rtts, 95), 1),
         "p95_ratio": round(pct(rtts, 95) / pct(echo_rtts, 95), 2),
         "lost": sent - len(stored), "duplicated": sum(n - 1 for n in stored.values()),
         "bot_msgs_per_s": round(sent * 3 / bot_seconds, 1), "echo_msgs_per_s": round(sent / echo_seconds, 1),
+        "throughput_ratio": round((sent * 3 / bot_seconds) / (sent / echo_seconds), 2),
+        # CPU time per message: of the bot's process, and of this one (the citizens and the proxy).
+        "bot_cpu_ms_per_msg": round(bot_cpu[0] * 1000 / (sent * 3), 2),
+        "echo_cpu_ms_per_msg": round(echo_cpu[0] * 1000 / sent, 2),
+        "harness_cpu_ms_per_msg": [round(bot_cpu[1] * 1000 / (sent * 3), 2), round(echo_cpu[1] * 1000 / sent, 2)],
+        "load_average": [load_before, load_after],
     }
+
+
+def table(result: dict[str, Any]) -> str:
+    r = result
+    lines = [f"{r['backend']}: {r['citizens']} citizens, {r['messages']} messages; load average "
+             f"{r['load_average'][0]} before, {r['load_average'][1]} after",
+             f"{'':24}{'p50 ms':>10}{'p95 ms':>10}{'msg/s':>10}{'CPU ms/msg':>12}",
+             f"{'doithoai bot (all)':24}{r['p50_ms']:>10}{r['p95_ms']:>10}{r['bot_msgs_per_s']:>10}"
+             f"{r['bot_cpu_ms_per_msg']:>12}",
+             f"{'doithoai confirmation':24}{r['confirm_p50_ms']:>10}{r['confirm_p95_ms']:>10}",
+             f"{'bare PTB echo bot':24}{r['echo_p50_ms']:>10}{r['echo_p95_ms']:>10}{r['echo_msgs_per_s']:>10}"
+             f"{r['echo_cpu_ms_per_msg']:>12}",
+             f"p95 ratio {r['p95_ratio']} (goal ≤ 1,5); throughput ratio {r['throughput_ratio']} (goal ≥ 0,6); "
+             f"lost {r['lost']}, duplicated {r['duplicated']}"]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--citizens", type=int, default=50)
-    parser.add_argument("--questions", type=int, default=2000)
+    parser.add_argument("--questions", type=int, default=1000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--echo", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo:
@@ -207,15 +287,12 @@ def main() -> None:
     reason = h.install()
     if reason:
         sys.exit(reason)
-    with tempfile.TemporaryDirectory() as tmp:
-        result = asyncio.run(run(args.citizens, args.questions, Path(tmp)))
-    print(json.dumps(result))
-    print(f"{'':24}{'p50 ms':>10}{'p95 ms':>10}{'msg/s':>10}")
-    print(f"{'doithoai bot (all)':24}{result['p50_ms']:>10}{result['p95_ms']:>10}{result['bot_msgs_per_s']:>10}")
-    print(f"{'doithoai confirmation':24}{result['confirm_p50_ms']:>10}{result['confirm_p95_ms']:>10}{'':>10}")
-    echo = f"{result['echo_p50_ms']:>10}{result['echo_p95_ms']:>10}{result['echo_msgs_per_s']:>10}"
-    print(f"{'bare PTB echo bot':24}{echo}")
-    print(f"p95 ratio {result['p95_ratio']} (goal ≤ 1,5); lost {result['lost']}, duplicated {result['duplicated']}")
+    results = []
+    for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
+        with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp), args.pg_url) as url:
+            results.append(asyncio.run(run(backend, url, args.citizens, args.questions, Path(tmp))))
+    print(json.dumps({"bench": "bot", "cores": os.cpu_count(), "results": results}))
+    print("\n\n".join(table(r) for r in results))
 
 
 if __name__ == "__main__":
