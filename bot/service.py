@@ -58,10 +58,18 @@ class Result:
     replies: list[Outgoing]
     jobs: list[Job] = field(default_factory=list)
     claimed_at: float = 0.0
+    # Replies written but not handed over (they wait behind an older message to the chat).
+    queued: bool = False
 
 
 def _sqlite(ctx: BotHost) -> bool:
     return not is_postgres(ctx.settings.database_url)
+
+
+def warm_up(ctx: BotHost) -> None:
+    """Load the classifier and the similarity weights now, so the first citizen does not wait for them."""
+    ctx.analyzer.analyze("Đường vào ấp bị hư")
+    ctx.analyzer.find_similar("Đường vào ấp bị hư", [(0, "Đường ấp hư nặng")])
 
 
 def to_payload(incoming: Incoming) -> dict[str, Any]:
@@ -77,14 +85,11 @@ def store(ctx: BotHost, updates: list[Incoming]) -> list[Stored]:
     ready = [u if u.update_id else Incoming(**{**asdict(u), "update_id": f"local:{uuid.uuid4().hex}"})
              for u in updates]
 
+    rows = [inbox.NewUpdate(u.channel, str(u.update_id), u.user_id, u.chat_id, to_payload(u)) for u in ready]
+
     def once() -> list[Stored]:
         with ctx.transaction() as session:
-            out = []
-            for u in ready:
-                row, new = inbox.store(session, channel=u.channel, update_id=str(u.update_id), user_id=u.user_id,
-                                       chat_id=u.chat_id, payload=to_payload(u))
-                out.append(Stored(row.id, u, new))
-            return out
+            return [Stored(row_id, u, new) for u, (row_id, new) in zip(ready, inbox.store(session, rows), strict=True)]
 
     try:
         stored = retrying(once, sqlite=_sqlite(ctx))
@@ -127,8 +132,8 @@ def _turn(ctx: BotHost, item: Stored, inline: bool, worker: DeliveryWorker | Non
                     incoming=incoming, data=dict(conv.data or {}))
         new_state = handlers.handle(turn, conv.state)
         conversations.save_conversation(session, conv, new_state, turn.data)
-        jobs = _enqueue(session, item, citizen, turn.replies, inline, worker)
-        return Result(turn.replies, jobs, started)
+        jobs, queued = _enqueue(session, item, citizen, turn.replies, inline, worker)
+        return Result(turn.replies, jobs, started, queued)
 
 
 def _failed_turn(ctx: BotHost, item: Stored, inline: bool, worker: DeliveryWorker | None) -> Result:
@@ -141,21 +146,26 @@ def _failed_turn(ctx: BotHost, item: Stored, inline: bool, worker: DeliveryWorke
         citizen = citizens.get_or_create_citizen(session, channel=item.incoming.channel,
                                                  channel_user_id=item.incoming.user_id,
                                                  chat_id=item.incoming.chat_id)
-        return Result(replies, _enqueue(session, item, citizen, replies, inline, worker), started)
+        jobs, queued = _enqueue(session, item, citizen, replies, inline, worker)
+        return Result(replies, jobs, started, queued)
 
 
 def _enqueue(session: Session, item: Stored, citizen: Citizen, replies: list[Outgoing], inline: bool,
-             worker: DeliveryWorker | None) -> list[Job]:
-    """Every reply becomes an outbox row; claimed for this process's worker when it can send it now."""
+             worker: DeliveryWorker | None) -> tuple[list[Job], bool]:
+    """Every reply becomes an outbox row; claimed for this process's worker when it can send it now.
+
+    The jobs handed over, and whether rows for a worker of this process were left in the outbox.
+    """
     channel, chat_id = item.incoming.channel, item.incoming.chat_id
-    hand = (not inline and worker is not None and channel in worker.senders
-            and not queue.chat_has_pending(session, channel, chat_id, besides=worker.worker_id))
+    ours = not inline and worker is not None and channel in worker.senders
+    hand = ours and worker is not None and not queue.chat_has_pending(session, channel, chat_id,
+                                                                      besides=worker.worker_id)
     rows = outbox.enqueue_replies(
         session, inbound_id=item.inbound_id, channel=channel, chat_id=chat_id, citizen_id=citizen.id,
         replies=[(out.text, out.as_dict()["buttons"]) for out in replies],
         hold_for=worker.worker_id if hand and worker is not None else None,
         lease=worker.lease if worker is not None else delivery.LEASE, delivered=inline)
-    return [Job.of(r) for r in rows] if hand else []
+    return ([Job.of(r) for r in rows] if hand else []), bool(rows) and ours and not hand
 
 
 async def handle_stored(ctx: BotHost, item: Stored, *, answered_inline: bool = False,
@@ -177,6 +187,8 @@ async def handle_stored(ctx: BotHost, item: Stored, *, answered_inline: bool = F
         if wait_sent:
             await asyncio.wait(sending, timeout=REPLY_WAIT_SECONDS)
             await worker.flush()
+    elif result.queued and worker is not None:
+        worker.nudge()
     return result.replies
 
 

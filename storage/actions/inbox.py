@@ -8,13 +8,17 @@ update waits for the first turn to commit and then finds it handled.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.actions.rows import add_or_existing
 from storage.clock import utcnow
+from storage.db import is_postgres
 from storage.models import InboundUpdate, Outbox
 
 PENDING = "pending"
@@ -23,19 +27,45 @@ HANDLED = "handled"
 FAILED = "failed"
 
 
-def store(
-    session: Session, *, channel: str, update_id: str, user_id: str, chat_id: str, payload: dict[str, Any]
-) -> tuple[InboundUpdate, bool]:
-    """Record one update; (the row, True) when it is new, (the stored row, False) for a redelivery."""
-    key = update_id[:64]
-    existing = select(InboundUpdate).where(InboundUpdate.channel == channel, InboundUpdate.update_id == key)
-    found = session.scalars(existing).first()
-    if found is not None:
-        return found, False
-    row = InboundUpdate(channel=channel, update_id=key, user_id=user_id[:128], chat_id=chat_id[:128],
-                        payload=payload, status=PENDING, received_at=utcnow())
-    stored = add_or_existing(session, row, existing)
-    return stored, stored is row
+@dataclass(frozen=True)
+class NewUpdate:
+    channel: str
+    update_id: str
+    user_id: str
+    chat_id: str
+    payload: dict[str, Any]
+
+
+def store(session: Session, updates: Sequence[NewUpdate]) -> list[tuple[int, bool]]:
+    """Record a batch of updates; per update (its row id, True) when new, (the stored id, False) for a
+    redelivery. One insert that skips the keys already stored (or stored concurrently), then one look-up
+    for those."""
+    if not updates:
+        return []
+    keys = [(u.channel, u.update_id[:64]) for u in updates]
+    now = utcnow()
+    values = [{"channel": c, "update_id": k, "user_id": u.user_id[:128], "chat_id": u.chat_id[:128],
+               "payload": u.payload, "status": PENDING, "received_at": now}
+              for (c, k), u in zip(keys, updates, strict=True)]
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    stmt = insert(InboundUpdate).values(values).on_conflict_do_nothing(
+        index_elements=[InboundUpdate.channel, InboundUpdate.update_id])
+    inserted = {(c, k): int(i) for i, c, k in session.execute(
+        stmt.returning(InboundUpdate.id, InboundUpdate.channel, InboundUpdate.update_id))}
+    missing = [key for key in keys if key not in inserted]
+    known: dict[tuple[str, str], int] = {}
+    if missing:
+        rows = session.execute(select(InboundUpdate.id, InboundUpdate.channel, InboundUpdate.update_id)
+                               .where(tuple_(InboundUpdate.channel, InboundUpdate.update_id).in_(missing)))
+        known = {(c, k): int(i) for i, c, k in rows}
+    out: list[tuple[int, bool]] = []
+    first: set[tuple[str, str]] = set()
+    for key in keys:
+        # The same update twice in one batch: new once.
+        new = key in inserted and key not in first
+        first.add(key)
+        out.append((inserted[key] if key in inserted else known[key], new))
+    return out
 
 
 def claim(session: Session, inbound_id: int, *, outcome: str = HANDLED) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.actions import delivery
+from storage.clock import utcnow
 from storage.models import Citizen, Outbox, Question
 
 
@@ -88,16 +89,21 @@ def enqueue_replies(
     """The replies of the turn that handled `inbound_id`, as (text, buttons), in order.
 
     `hold_for` claims them for a worker that sends them right after the commit; `delivered` marks
-    them delivered at once (the caller shows them in its response).
+    them delivered at once (the caller shows them in its response). The caller has claimed
+    `inbound_id` in this transaction, so no row with these keys exists: the rows are inserted
+    without looking the keys up first (the unique key still refuses a second copy).
     """
-    rows = []
-    for i, (text, buttons) in enumerate(replies):
-        row = enqueue(session, channel=channel, chat_id=chat_id, text=text, buttons=buttons,
-                      key=f"turn:{inbound_id}:{i}", citizen_id=citizen_id, inbound_id=inbound_id)
-        if hold_for is not None and not delivered:
-            delivery.hold(row, hold_for, lease=lease)
-        rows.append(row)
+    now = utcnow()
+    rows = [Outbox(channel=channel, chat_id=chat_id, text=text, buttons=buttons or None,
+                   idempotency_key=f"turn:{inbound_id}:{i}", citizen_id=citizen_id, inbound_id=inbound_id,
+                   next_attempt_at=now, created_at=now)
+            for i, (text, buttons) in enumerate(replies)]
+    for row in rows:
+        if delivered:
+            row.status = "sent"
+            row.delivered_at = now
+        elif hold_for is not None:
+            delivery.hold(row, hold_for, lease=lease, now=now)
+    session.add_all(rows)
     session.flush()
-    if delivered:
-        delivery.mark_delivered(session, [r.id for r in rows])
     return rows
