@@ -3,7 +3,10 @@
 Every message to a citizen is an outbox row. Rows come to a worker two ways: a conversation turn
 in this process hands over the replies it just wrote (already claimed for this worker in the
 turn's transaction, so a reply leaves at once), and `run` claims due rows from the database (an
-organiser's answer, a retry after a 429, a reply left by a process that died).
+organiser's answer, a retry after a 429, a reply left by a process that died) every
+`outbox_poll_seconds`, or at once when nudged (a turn wrote replies it could not hand over) or when
+a full window frees up. A finished send only wakes `run` to record it as delivered: claiming after
+every send cost two writer transactions per message while nothing was due.
 
 A chat's messages leave in order: one chat's jobs run one after another, and when one fails the
 later ones are given back to wait behind it. A worker renews its leases while rows wait, and
@@ -31,7 +34,9 @@ from bot.errors import BotError
 from bot.limits import Limiter, RateLimiter, SharedRateLimiter
 from bot.messages import Outgoing
 from bot.retry import retrying
+from storage import queue
 from storage.actions import delivery
+from storage.clock import utcnow
 from storage.db import is_postgres
 from storage.models import Outbox
 from telemetry.metrics import DELIVERIES, RATE_LIMITED
@@ -107,6 +112,7 @@ class DeliveryWorker:
         self._tails: dict[tuple[str, str], asyncio.Task[bool]] = {}
         self._inflight: set[asyncio.Task[bool]] = set()
         self._wake = asyncio.Event()
+        self._claim_soon = True
 
     # --- Taking jobs ---------------------------------------------------------------------------
 
@@ -121,6 +127,8 @@ class DeliveryWorker:
     def claim(self, limit: int) -> list[Job]:
         if not self.senders:  # web-chat rows are fetched by the page, never claimed here
             return []
+        if self.sqlite and not self._any_due():
+            return []
 
         def once() -> list[Job]:
             with self.ctx.transaction() as session:
@@ -132,6 +140,16 @@ class DeliveryWorker:
         jobs = retrying(once, sqlite=self.sqlite)
         self._hold([j.id for j in jobs], started)
         return jobs
+
+    def _any_due(self) -> bool:
+        """Whether a row is due, read without queueing for SQLite's single writer (WAL readers don't wait)."""
+        with self.ctx.transaction() as session:
+            return bool(queue.due_outbox(session, limit=1, now=utcnow(), channels=tuple(self.senders)))
+
+    def nudge(self) -> None:
+        """Claim due rows now rather than at the next poll (a turn wrote replies it could not hand over)."""
+        self._claim_soon = True
+        self._wake.set()
 
     def _hold(self, ids: Iterable[int], since: float) -> None:
         until = since + self.lease.total_seconds() * 0.9
@@ -157,7 +175,9 @@ class DeliveryWorker:
 
     def _done(self, task: asyncio.Task[bool]) -> None:
         self._inflight.discard(task)
-        self._wake.set()
+        if len(self._inflight) == self.window - 1:
+            self._claim_soon = True  # the window was full: due rows may be waiting for room
+        self._wake.set()  # to record the delivery
 
     async def _after(self, previous: asyncio.Task[bool] | None, job: Job) -> bool:
         if previous is not None and not await previous:
@@ -276,24 +296,33 @@ class DeliveryWorker:
         """Until `stop`: flush, renew leases, claim due rows (unless only handed jobs are sent here)."""
         poll = self.ctx.settings.outbox_poll_seconds
         renewed = time.monotonic()
+        claimed = float("-inf")
         self._wake = asyncio.Event()
+        self._claim_soon = True
         waker = asyncio.create_task(self._wake_on(stop))
         try:
             while not stop.is_set():
+                self._wake.clear()  # before the work: a wake during it means another round
                 await self.flush()
                 if time.monotonic() - renewed >= self.renew_every:
                     renewed = time.monotonic()
                     await self.renew_leases()
                 jobs: list[Job] = []
-                if claiming and len(self._inflight) < self.window:
+                due = self._claim_soon or time.monotonic() - claimed >= poll
+                if claiming and due and len(self._inflight) < self.window:
+                    self._claim_soon = False
+                    claimed = time.monotonic()
                     try:
                         jobs = await asyncio.to_thread(self.claim, self.window - len(self._inflight))
                     except Exception:
                         log.warning("could not claim outbox rows; trying again", exc_info=True)
+                    self._claim_soon = self._claim_soon or bool(jobs)  # a full batch: more may be due
                 self.hand(jobs)
-                self._wake.clear()
+                # Until the next poll or lease renewal; with the window full, until a send frees a place.
+                next_claim = claimed + poll if claiming and len(self._inflight) < self.window else float("inf")
+                wait = 0.05 if jobs else max(0.0, min(next_claim, renewed + self.renew_every) - time.monotonic())
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=0.05 if jobs else min(poll, self.renew_every))
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
             if self._inflight:
                 await asyncio.wait(self._inflight)
             await self.flush()

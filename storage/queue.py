@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session, aliased
 from storage.db import is_postgres
 from storage.models import InboundUpdate, Outbox
 
+# Built once: an alias made per call rebuilds a proxy of every column each time.
+_earlier = aliased(Outbox, name="earlier")
+
 
 def _lockable(session: Session, stmt: Select[int]) -> Select[int]:
     if is_postgres(session):
@@ -34,7 +37,7 @@ def due_outbox(
     A row waits while an older row to the same chat is still pending (sending, or waiting for its
     retry), so a chat receives its messages in the order they were written.
     """
-    earlier = aliased(Outbox)
+    earlier = _earlier
     older_pending = exists().where(
         earlier.channel == Outbox.channel,
         earlier.chat_id == Outbox.chat_id,
