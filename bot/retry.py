@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -23,27 +24,36 @@ class WriterQueue:
 
     An urgent writer goes before every waiting one: recording that a message was delivered must not
     wait behind a queue of conversation turns, or a crash in between sends that message again.
+    A finishing writer hands its turn to the next one directly, waking only that one.
     """
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._busy = False
-        self._urgent = 0
+        self._urgent: deque[threading.Lock] = deque()
+        self._waiting: deque[threading.Lock] = deque()
 
     @contextmanager
     def turn(self, *, urgent: bool = False) -> Iterator[None]:
-        with self._cond:
-            self._urgent += urgent
-            while self._busy or (self._urgent and not urgent):
-                self._cond.wait()
-            self._urgent -= urgent
-            self._busy = True
+        gate: threading.Lock | None = None
+        with self._lock:
+            if self._busy:
+                gate = threading.Lock()
+                gate.acquire()
+                (self._urgent if urgent else self._waiting).append(gate)
+            else:
+                self._busy = True
+        if gate is not None:
+            gate.acquire()  # released by the writer before us, which handed its turn to us
         try:
             yield
         finally:
-            with self._cond:
-                self._busy = False
-                self._cond.notify_all()
+            with self._lock:
+                queue = self._urgent or self._waiting
+                following = queue.popleft() if queue else None
+                self._busy = following is not None
+            if following is not None:
+                following.release()
 
 
 sqlite_writer = WriterQueue()

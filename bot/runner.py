@@ -76,9 +76,11 @@ class Channels:
     async def start_bots(self, stop: asyncio.Event) -> None:
         """Polling, or registering the webhook, for each enabled channel.
 
-        Updates stored by an earlier run but never handled are handled first, in order.
+        The analyzer is loaded first; updates stored by an earlier run but never handled are handled
+        next, in order.
         """
         s = self.ctx.settings
+        await asyncio.to_thread(service.warm_up, self.ctx)
         self.start_delivery(stop)
         handled = await service.resume(self.ctx)
         if handled:
