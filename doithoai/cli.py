@@ -245,12 +245,14 @@ def reply_cmd(
 def import_cmd(
     file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file of historical questions.")],
     batch_size: Annotated[int, typer.Option(help="Rows per transaction.")] = 2000,
+    workers: Annotated[int | None, typer.Option(
+        help="Processes that classify and group (default: one per CPU, up to 4, from 20.000 rows; 0: none).")] = None,
 ) -> None:
     """Import historical questions in batches; bad rows are reported by row number, good rows kept.
 
     Started again on the same file after a crash, it continues where it stopped.
     """
-    from doithoai.importer import ImportFileError, count_rows, read_rows, source_key
+    from doithoai.importer import ImportFileError, count_rows, read_rows, source_key, worker_count
     from nlp.fields import load_fields
     from storage.actions.imports import import_rows
 
@@ -263,9 +265,16 @@ def import_cmd(
         total = count_rows(file)
         with Progress(*Progress.get_default_columns(), MofNCompleteColumn(), console=err) as progress:
             task = progress.add_task("Đang nhập", total=total)
+            grouping = progress.add_task("Tìm câu trùng", total=None, start=False)
+
+            def grouped(done: int, meetings: int) -> None:
+                progress.start_task(grouping)
+                progress.update(grouping, completed=done, total=meetings)
+
             result = import_rows(ctx.transaction, read_rows(file, errors), source=source_key(file),
                                  analyzer=ctx.analyzer, known_fields=known, batch_size=max(1, batch_size),
-                                 progress=lambda n: progress.advance(task, n))
+                                 workers=worker_count(total) if workers is None else max(0, workers),
+                                 progress=lambda n: progress.advance(task, n), grouping_progress=grouped)
             progress.update(task, completed=total)
     except ImportFileError as exc:
         raise _fail(exc.message) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,18 @@ COLUMNS = {
     "created_at": ("created_at", "date", "ngay", "ngày"),
     "answer": ("answer", "tra_loi", "trả lời"),
 }
+
+
+PARALLEL_FROM = 20_000
+"""From this many rows on, the analysis runs in worker processes (starting one costs seconds)."""
+MAX_WORKERS = 4
+
+
+def worker_count(rows: int, cpus: int | None = None) -> int:
+    """Processes that analyse while the importing one reads and writes: one per CPU, none for a small file."""
+    if rows < PARALLEL_FROM:
+        return 0
+    return max(1, min(MAX_WORKERS, cpus if cpus is not None else os.cpu_count() or 1))
 
 
 class ImportFileError(DoithoaiError):

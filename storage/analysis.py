@@ -10,7 +10,7 @@ import dataclasses
 import unicodedata
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -54,3 +54,32 @@ class PlainAnalyzer:
 
     def search_form(self, text: str) -> str:
         return fold(text)
+
+
+@runtime_checkable
+class BulkAnalyzer(Protocol):
+    """What an analyzer offers for many texts at once (`doithoai.wiring.NlpAnalyzer` has it)."""
+
+    def analyze_many(self, texts: Sequence[str]) -> list[Analysis]: ...
+
+    def group_duplicates(self, items: Sequence[tuple[int, str]]) -> list[tuple[int, int, float]]:
+        """(id, id of the group's first member, similarity) per item, in input order."""
+        ...
+
+
+class OneByOne:
+    """Any analyzer as a `BulkAnalyzer`: one text at a time, duplicates only when the folded text is the same."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+
+    def analyze_many(self, texts: Sequence[str]) -> list[Analysis]:
+        return [self.analyzer.analyze(t) for t in texts]
+
+    def group_duplicates(self, items: Sequence[tuple[int, str]]) -> list[tuple[int, int, float]]:
+        first: dict[str, int] = {}
+        return [(qid, first.setdefault(fold(text), qid), 1.0) for qid, text in items]
+
+
+def bulk(analyzer: Analyzer) -> BulkAnalyzer:
+    return analyzer if isinstance(analyzer, BulkAnalyzer) else OneByOne(analyzer)

@@ -8,20 +8,24 @@ every batch is in, duplicates are grouped per meeting and proposed to the organi
 
 from __future__ import annotations
 
-import unicodedata
+import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage import lifecycle
+from storage.actions.bulk import insert_many, reserve_ids
 from storage.actions.questions import MAX_TEXT, root_code
-from storage.analysis import Analysis, Analyzer, PlainAnalyzer, fold
+from storage.analysis import Analysis, Analyzer, PlainAnalyzer, bulk, fold
+from storage.analysis_pool import AnalysisPool
 from storage.clock import utcnow
 from storage.models import Meeting, Question, Reply, ReplyQuestion, StatusEvent
 
@@ -48,17 +52,6 @@ class ImportResult:
     """Rows already imported by an earlier run of the same file."""
     proposed_duplicates: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-@runtime_checkable
-class BulkAnalyzer(Protocol):
-    """What an analyzer offers for many texts at once (`doithoai.wiring.NlpAnalyzer` has it)."""
-
-    def analyze_many(self, texts: Sequence[str]) -> list[Analysis]: ...
-
-    def group_duplicates(self, items: Sequence[tuple[int, str]]) -> list[tuple[int, int, float]]:
-        """(id, id of the group's first member, similarity) per item, in input order."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -93,10 +86,13 @@ def _fields_by_name(known_fields: dict[str, str] | set[str] | None) -> dict[str,
 _STATUS_NAMES = {**{fold(s): s for s in lifecycle.STATUSES}, **{fold(v): k for k, v in lifecycle.LABELS.items()}}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _bad_characters(value: str) -> str | None:
     if "\x00" in value:
         return "có ký tự NUL (\\x00)"
-    if any(unicodedata.category(c) == "Cs" for c in value):
+    if _SURROGATE.search(value):
         return "có ký tự không hợp lệ (nửa cặp UTF-16)"
     return None
 
@@ -137,29 +133,36 @@ def _meetings(session: Session) -> dict[str, _Meeting]:
     return out
 
 
-def _analyses(analyzer: Analyzer, texts: Sequence[str]) -> list[Analysis]:
-    if isinstance(analyzer, BulkAnalyzer):
-        return analyzer.analyze_many(texts)
-    return [analyzer.analyze(t) for t in texts]
-
-
 def _key(source: str, number: int) -> str:
     return f"import:{source}:{number}"
 
 
+def _done(session: Session, keys: Sequence[str]) -> set[str]:
+    return set(session.scalars(select(Question.idempotency_key).where(Question.idempotency_key.in_(keys))))
+
+
 def _store_batch(session: Session, batch: Sequence[_Good], analyses: Sequence[Analysis], source: str,
                  actor: str) -> int:
-    """Writes one batch (questions, tickets, status events, answers); returns how many were new."""
+    """Writes one batch (questions with their tickets, status events, answers); returns how many were new.
+
+    Ids are taken first, so every row is written once, in bulk, already naming the others."""
     keys = [_key(source, g.row.number) for g in batch]
-    done = set(session.scalars(select(Question.idempotency_key).where(Question.idempotency_key.in_(keys))))
+    done = _done(session, keys)
     todo = [(g, a, k) for g, a, k in zip(batch, analyses, keys, strict=True) if k not in done]
     if not todo:
         return 0
+    ids = reserve_ids(session, Question, len(todo))
+    answered = [qid for qid, (good, _, _) in zip(ids, todo, strict=True) if good.answer]
+    reply_ids = dict(zip(answered, reserve_ids(session, Reply, len(answered)), strict=True))
     now = utcnow()
-    values: list[dict[str, Any]] = []
-    for good, analysis, key in todo:
+    questions: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    replies: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    for qid, (good, analysis, key) in zip(ids, todo, strict=True):
         at = good.row.created_at or now
-        values.append({
+        questions.append({
+            "id": qid, "ticket": f"{good.meeting.root}-{at.year}-{qid:06d}",
             "meeting_id": good.meeting.id, "unit_id": good.meeting.unit_id, "channel": CHANNEL,
             "original_text": good.text, "normalized_text": analysis.normalized, "search_text": analysis.search_text,
             "suggested_field": analysis.field, "confidence": analysis.confidence,
@@ -168,24 +171,18 @@ def _store_batch(session: Session, batch: Sequence[_Good], analyses: Sequence[An
             "idempotency_key": key, "created_at": at, "updated_at": at,
             "resolved_at": at if good.status == lifecycle.RESOLVED else None,
         })
-    ids = list(session.scalars(insert(Question).returning(Question.id, sort_by_parameter_order=True), values))
-    session.execute(update(Question), [
-        {"id": qid, "ticket": f"{good.meeting.root}-{v['created_at'].year}-{qid:06d}"}
-        for qid, (good, _, _), v in zip(ids, todo, values, strict=True)])
-    events: list[dict[str, Any]] = []
-    for qid, (good, _, _), v in zip(ids, todo, values, strict=True):
         events.append({"question_id": qid, "kind": "status", "from_value": None, "to_value": lifecycle.RECEIVED,
-                       "actor": actor, "note": None, "at": v["created_at"]})
+                       "actor": actor, "note": None, "at": at})
         if good.status != lifecycle.RECEIVED:
             events.append({"question_id": qid, "kind": "status", "from_value": lifecycle.RECEIVED,
-                           "to_value": good.status, "actor": actor, "note": NOTE, "at": v["created_at"]})
-    session.execute(insert(StatusEvent), events)
-    answered = [(qid, good) for qid, (good, _, _) in zip(ids, todo, strict=True) if good.answer]
-    if answered:
-        reply_ids = list(session.scalars(insert(Reply).returning(Reply.id, sort_by_parameter_order=True), [
-            {"text": good.answer, "author": actor, "created_at": good.row.created_at or now} for _, good in answered]))
-        session.execute(insert(ReplyQuestion), [
-            {"reply_id": rid, "question_id": qid} for rid, (qid, _) in zip(reply_ids, answered, strict=True)])
+                           "to_value": good.status, "actor": actor, "note": NOTE, "at": at})
+        if good.answer:
+            replies.append({"id": reply_ids[qid], "text": good.answer, "author": actor, "created_at": at})
+            links.append({"reply_id": reply_ids[qid], "question_id": qid})
+    insert_many(session, Question, questions)
+    insert_many(session, StatusEvent, events)
+    insert_many(session, Reply, replies)
+    insert_many(session, ReplyQuestion, links)
     return len(todo)
 
 
@@ -198,6 +195,20 @@ def _batches(rows: Iterable[ImportRow], size: int) -> Iterator[list[ImportRow]]:
 Transaction = Callable[[], AbstractContextManager[Session]]
 
 
+@dataclass
+class _Batch:
+    """One batch on its way: the rows read, the good ones still to store, their analyses coming."""
+
+    rows: int
+    todo: list[_Good]
+    texts: list[str]
+    analyses: Future[list[Analysis]]
+
+    def analysed(self) -> list[Analysis]:
+        by_text = dict(zip(self.texts, self.analyses.result(), strict=True))
+        return [by_text[g.text] for g in self.todo]
+
+
 def import_rows(
     transaction: Transaction,
     rows: Iterable[ImportRow],
@@ -207,63 +218,88 @@ def import_rows(
     actor: str = "import",
     known_fields: dict[str, str] | set[str] | None = None,
     batch_size: int = BATCH_SIZE,
+    workers: int = 0,
     progress: Callable[[int], None] | None = None,
+    grouping_progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Imports `rows` in batches of `batch_size`, one transaction each; `source` names the file (its hash).
 
     `known_fields` maps field codes to labels (either is accepted in the file); a field outside it
-    is a bad row, never stored as a confirmed field. `progress(n)` is called after each batch.
+    is a bad row, never stored as a confirmed field. With `workers` > 0 the analysis runs in that many
+    processes while this one reads and writes. `progress(n)` is called after each batch of n rows,
+    `grouping_progress(done, total)` as the meetings' duplicates are grouped at the end.
     """
-    analyzer = analyzer or PlainAnalyzer()
     fields = _fields_by_name(known_fields)
     result = ImportResult()
     with transaction() as session:
         meetings = _meetings(session)
-    touched: set[int] = set()
-    for batch in _batches(rows, batch_size):
-        good: list[_Good] = []
-        for row in batch:
-            checked = check_row(row, meetings, fields)
-            if isinstance(checked, str):
-                result.errors.append((row.number, checked))
-            else:
-                good.append(checked)
-        if good:
-            analyses = _analyses(analyzer, [g.text for g in good])
-            with transaction() as session:
-                added = _store_batch(session, good, analyses, source, actor)
-            result.imported += added
-            result.skipped += len(good) - added
-            touched.update(g.meeting.id for g in good)
-        if progress is not None:
-            progress(len(batch))
-    for meeting_id in sorted(touched):
+    with AnalysisPool(bulk(analyzer or PlainAnalyzer()), workers) as pool:
+        # Batches analysed ahead of the one being written: enough to keep every worker busy.
+        waiting: deque[_Batch] = deque()
+        for rows_read in _batches(rows, batch_size):
+            waiting.append(_prepare(transaction, rows_read, meetings, fields, source, pool, result))
+            while len(waiting) > workers or (waiting and waiting[0].analyses.done()):
+                _write(transaction, waiting.popleft(), source, actor, result, progress)
+        while waiting:
+            _write(transaction, waiting.popleft(), source, actor, result, progress)
         with transaction() as session:
-            result.proposed_duplicates += propose_duplicates(session, meeting_id, source, analyzer)
+            result.proposed_duplicates = propose_duplicates(session, source, pool, grouping_progress)
     result.errors.sort()
     return result
 
 
-def _group_plain(items: Sequence[tuple[int, str]]) -> list[tuple[int, int, float]]:
-    first: dict[str, int] = {}
-    out = []
-    for qid, text in items:
-        head = first.setdefault(fold(text), qid)
-        out.append((qid, head, 1.0))
-    return out
+def _prepare(transaction: Transaction, rows: Sequence[ImportRow], meetings: dict[str, _Meeting],
+             fields: dict[str, str] | None, source: str, pool: AnalysisPool, result: ImportResult) -> _Batch:
+    """Checks a batch's rows and sends the good ones not stored yet to be analysed."""
+    good: list[_Good] = []
+    for row in rows:
+        checked = check_row(row, meetings, fields)
+        if isinstance(checked, str):
+            result.errors.append((row.number, checked))
+        else:
+            good.append(checked)
+    todo = good
+    if good:
+        # Rows a stopped run already stored are neither analysed nor written again.
+        with transaction() as session:
+            done = _done(session, [_key(source, g.row.number) for g in good])
+        todo = [g for g in good if _key(source, g.row.number) not in done]
+        result.skipped += len(good) - len(todo)
+    # A text repeated in the batch is analysed once.
+    texts = list(dict.fromkeys(g.text for g in todo))
+    return _Batch(len(rows), todo, texts, pool.analyze_many(texts))
 
 
-def propose_duplicates(session: Session, meeting_id: int, source: str, analyzer: Analyzer) -> int:
-    """Groups the meeting's questions from this import and proposes each repeat as a duplicate of the first."""
+def _write(transaction: Transaction, batch: _Batch, source: str, actor: str, result: ImportResult,
+           progress: Callable[[int], None] | None) -> None:
+    if batch.todo:
+        analyses = batch.analysed()
+        with transaction() as session:
+            added = _store_batch(session, batch.todo, analyses, source, actor)
+        result.imported += added
+        result.skipped += len(batch.todo) - added
+    if progress is not None:
+        progress(batch.rows)
+
+
+def propose_duplicates(session: Session, source: str, pool: AnalysisPool,
+                       progress: Callable[[int, int], None] | None = None) -> int:
+    """Groups each meeting's questions from this import and proposes each repeat as a duplicate of the
+    group's first; returns how many were proposed. `progress(done, total)` counts meetings."""
     rows = session.execute(
-        select(Question.id, Question.normalized_text)
-        .where(Question.meeting_id == meeting_id, Question.idempotency_key.like(f"import:{source}:%"),
-               Question.duplicate_of_id.is_(None))
+        select(Question.id, Question.meeting_id, Question.normalized_text)
+        .where(Question.idempotency_key.like(f"{_key(source, 0)[:-1]}%"), Question.duplicate_of_id.is_(None))
         .order_by(Question.id)).all()
-    items = [(int(r.id), r.normalized_text) for r in rows]
-    hits = analyzer.group_duplicates(items) if isinstance(analyzer, BulkAnalyzer) else _group_plain(items)
-    changes = [{"id": qid, "proposed_duplicate_of_id": head, "proposed_similarity": float(sim)}
-               for qid, head, sim in hits if head != qid]
+    by_meeting: dict[int, list[tuple[int, str]]] = {}
+    for row in rows:
+        by_meeting.setdefault(int(row.meeting_id), []).append((int(row.id), row.normalized_text))
+    groups = [by_meeting[m] for m in sorted(by_meeting)]
+    changes: list[dict[str, Any]] = []
+    for done, hits in enumerate(pool.group_duplicates(groups), start=1):
+        changes.extend({"id": qid, "proposed_duplicate_of_id": head, "proposed_similarity": float(sim)}
+                       for qid, head, sim in hits if head != qid)
+        if progress is not None:
+            progress(done, len(groups))
     if changes:
         session.execute(update(Question), changes)
     return len(changes)
