@@ -22,6 +22,7 @@ import sklearn
 from sklearn.pipeline import FeatureUnion
 
 from nlp.errors import ModelError
+from nlp.fastpath import FastPath
 from nlp.fields import FALLBACK_CODE
 from nlp.keywords import KeywordPrior
 from nlp.text import normalize, strip_diacritics, tokens
@@ -95,6 +96,7 @@ class Classifier:
         self.keyword_weight = keyword_weight
         self.auto_accept = auto_accept
         self.meta: dict[str, Any] = dict(meta or {})
+        self._fast = FastPath.build(features, model)
 
     def predict(self, text: str) -> Prediction:
         return self.predict_many([text])[0]
@@ -132,18 +134,29 @@ class Classifier:
         """Class probabilities (columns in `classes` order) for normalised texts."""
         texts = list(normalised)
         prior = self.prior.scores(texts, self.classes)
-        # Input is known to be clean: skipping scikit-learn's checks halves one prediction's cost.
+        if self._fast is not None:
+            proba = self._fast.proba(texts, prior if self.stacked else None)
+        else:
+            proba = self.sklearn_proba(texts, prior)
+        if self.stacked:
+            return proba
+        weight = self.keyword_weight
+        if weight <= 0:
+            return proba
+        found = prior.sum(axis=1, keepdims=True) > 0
+        return np.where(found, (1 - weight) * proba + weight * prior, proba)
+
+    def sklearn_proba(
+        self, texts: Sequence[str], prior: np.ndarray[Any, np.dtype[np.float64]]
+    ) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """The model's probabilities computed by scikit-learn (before any fixed keyword blend)."""
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             matrix = scipy.sparse.hstack([t.transform(texts) for _, t in self.features.transformer_list]).tocsr()
             if self.stacked:
                 stacked: np.ndarray[Any, np.dtype[np.float64]] = self.model.predict_proba(matrix, prior)
                 return stacked
             proba: np.ndarray[Any, np.dtype[np.float64]] = self.model.predict_proba(matrix)
-        weight = self.keyword_weight
-        if weight <= 0:
-            return proba
-        found = prior.sum(axis=1, keepdims=True) > 0
-        return np.where(found, (1 - weight) * proba + weight * prior, proba)
+        return proba
 
     def _can_judge(self, normalised: str) -> bool:
         return any(w in self.known_words for w in tokens(strip_diacritics(normalised)))

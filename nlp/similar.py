@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csc_matrix, csr_matrix
 
 from nlp.signature import Signature, jaccard, lexicon, numbers_agree, signature, topics_clash
 
@@ -65,8 +65,9 @@ def pair_score(a: Signature, b: Signature, cosine: float) -> float:
 
 
 class SimilarIndex:
-    """Questions added one by one, queried for the most similar ones. The matrix is rebuilt on
-    the first query after an `add`; a query costs one sparse product over the index."""
+    """Questions added one by one, queried for the most similar ones. The inverted index (the
+    matrix by term) is rebuilt on the first query after an `add`; a query reads only the postings
+    of its own terms, not the whole index."""
 
     def __init__(self) -> None:
         self._ids: list[Hashable] = []
@@ -75,7 +76,7 @@ class SimilarIndex:
         self._indices: list[int] = []
         self._data: list[float] = []
         self._indptr: list[int] = [0]
-        self._matrix: csr_matrix | None = None
+        self._matrix: csc_matrix | None = None
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -90,7 +91,7 @@ class SimilarIndex:
         self._indptr.append(len(self._indices))
         self._matrix = None
 
-    def _built(self) -> csr_matrix:
+    def _built(self) -> csc_matrix:
         if self._matrix is None:
             self._matrix = csr_matrix(
                 (
@@ -99,7 +100,7 @@ class SimilarIndex:
                     np.asarray(self._indptr, dtype=np.int64),
                 ),
                 shape=(len(self._ids), max(1, len(self._vocab))),
-            )
+            ).tocsc()
         return self._matrix
 
     def query(
@@ -132,10 +133,14 @@ class SimilarIndex:
                 vals.append(weight)
         if not cols:
             return np.zeros(len(self._ids))
-        matrix = self._built()
-        query = np.zeros(matrix.shape[1], dtype=np.float32)
-        query[cols] = vals
-        return np.asarray(matrix @ query, dtype=np.float64)
+        by_term = self._built()
+        starts, stops = by_term.indptr[cols], by_term.indptr[np.asarray(cols) + 1]
+        rows = np.concatenate([by_term.indices[a:b] for a, b in zip(starts, stops, strict=True)])
+        weights = np.concatenate(
+            [by_term.data[a:b] * w for a, b, w in zip(starts, stops, vals, strict=True)]
+        ).astype(np.float64)
+        cosine: np.ndarray[Any, np.dtype[np.float64]] = np.bincount(rows, weights=weights, minlength=len(self._ids))
+        return cosine
 
 
 def find_similar(

@@ -129,3 +129,15 @@ def test_train_on_small_taxonomy_with_extra_examples(tmp_path: Path) -> None:
     assert path.exists()
     assert set(clf.classes) == {"dien", "khac", "ve_sinh"}
     assert clf.predict("cúp điện hoài").field == "dien"
+
+
+def test_fast_path_gives_scikit_learns_probabilities(classifier: Classifier) -> None:
+    from nlp.text import normalize
+
+    texts = [normalize(t) for t, _ in CASES] + [normalize("Trạm y tế xã thiếu thuốc, cho em hỏi mua bhyt ở đâu")]
+    prior = classifier.prior.scores(texts, classifier.classes)
+    assert classifier.stacked
+    fast = classifier.proba(texts)
+    slow = classifier.sklearn_proba(texts, prior)
+    assert fast.shape == slow.shape == (len(texts), len(classifier.classes))
+    assert abs(fast - slow).max() < 1e-4
