@@ -139,8 +139,8 @@ class SimilarIndex:
         weights = np.concatenate(
             [by_term.data[a:b] * w for a, b, w in zip(starts, stops, vals, strict=True)]
         ).astype(np.float64)
-        cosine: np.ndarray[Any, np.dtype[np.float64]] = np.bincount(rows, weights=weights, minlength=len(self._ids))
-        return cosine
+        cosine = np.bincount(rows, weights=weights, minlength=len(self._ids))
+        return np.asarray(cosine, dtype=np.float64)
 
 
 def find_similar(
