@@ -26,6 +26,9 @@ CorrectionsLoader = Callable[[], Sequence[tuple[str, str]]]
 AgencyAccuracy = Callable[[], dict[str, float | int]]
 
 _BATCH = 256
+AGENCY_MIN_JUDGED = 50
+"""Fewer past assignments in the database than this: the agency suggestion is also measured on a
+generated history (`doithoai.agency_history`)."""
 _MAX_ID_CHARS = 1000
 
 ModelOpt = Annotated[
@@ -261,9 +264,40 @@ def _agency_figures(loader: AgencyAccuracy | None) -> dict[str, Any] | None:
         return {"error": "Không đọc được cơ sở dữ liệu để đánh giá gợi ý cơ quan."}
 
 
+def _agency_report(loader: AgencyAccuracy | None, model_path: Path, fields_path: Path | None,
+                   corpus: Path | None, history: bool) -> dict[str, Any]:
+    """The agency suggestion on the database's past assignments and, when those are too few, on a
+    generated history."""
+    from doithoai.agency_history import evaluate_generated_history
+    from doithoai.wiring import NlpAnalyzer
+
+    database = _agency_figures(loader)
+    report: dict[str, Any] = {"database": database}
+    judged = int(database.get("judged", 0)) if database and "error" not in database else 0
+    if history and judged < AGENCY_MIN_JUDGED:
+        report["generated_history"] = evaluate_generated_history(NlpAnalyzer(model_path, fields_path), corpus)
+    return report
+
+
+def _format_agency(agency: dict[str, Any]) -> list[str]:
+    lines = []
+    database = agency.get("database")
+    if database and "error" in database:
+        lines.append(database["error"])
+    elif database:
+        lines.append(f"agency suggestion, database: top-1 {database['top1']:.1%} on {database['judged']} past "
+                     f"assignments (of {database['assigned']}; each judged on the assignments before it)")
+    generated = agency.get("generated_history")
+    if generated:
+        lines.append(f"agency suggestion, generated history (dev and test messages routed by "
+                     f"doithoai/agency_history.py): top-1 {generated['top1']:.1%} on {generated['judged']} "
+                     f"assignments (of {generated['assigned']}; each judged on the assignments before it)")
+    return lines
+
+
 def run_eval(
     model: Path | None, fields: Path | None, corpus: Path | None, out: Path, as_json: bool,
-    agency_accuracy: AgencyAccuracy | None = None,
+    agency_accuracy: AgencyAccuracy | None = None, agency_history: bool = True,
 ) -> None:
     from nlp.classify import load_or_train
     from nlp.duplicate_eval import default_groups_path, evaluate_duplicates, format_duplicates, load_groups
@@ -287,7 +321,8 @@ def run_eval(
         name: evaluate_duplicates(load_groups(default_groups_path(name)), distractors=others)
         for name in ("dev", "test")
     }
-    report["agency"] = _agency_figures(agency_accuracy)
+    report["agency"] = _agency_report(agency_accuracy, model or default_model, fields or default_fields, corpus,
+                                      agency_history)
     out.mkdir(parents=True, exist_ok=True)
     png = plot_confusion(report, out / "confusion_test.png")
     report["png"] = [str(png)] if png is not None else []
@@ -298,12 +333,8 @@ def run_eval(
     typer.echo(format_report(report))
     for name in ("dev", "test"):
         typer.echo(format_duplicates(report["duplicates"][name], name))
-    agency = report["agency"]
-    if agency and "error" not in agency:
-        typer.echo(f"agency suggestion: top-1 {agency['top1']:.1%} on {agency['judged']} past assignments "
-                   f"(of {agency['assigned']}; each judged on the assignments before it)")
-    elif agency:
-        typer.echo(agency["error"])
+    for line in _format_agency(report["agency"]):
+        typer.echo(line)
     typer.echo(f"Ma trận nhầm lẫn: {', '.join(report['png'])}")
 
 
@@ -360,7 +391,15 @@ def register(
             "data/model/eval"
         ),
         as_json: Annotated[bool, typer.Option("--json", help="Chỉ in một dòng JSON.")] = False,
+        agency_history: Annotated[
+            bool,
+            typer.Option(
+                "--agency-history/--no-agency-history",
+                help="Khi cơ sở dữ liệu có ít hơn 50 lần giao việc: đo thêm gợi ý cơ quan trên một lịch sử giao việc "
+                "được tạo ra (khoảng 1 phút).",
+            ),
+        ] = True,
     ) -> None:
         """Đánh giá trên tập test (không dùng để huấn luyện hay chỉnh): macro-F1 với khoảng tin cậy 95%,
         tập giống tin nhắn thật, tỷ lệ tự động chấp nhận, câu hỏi trùng."""
-        run_eval(model, fields, corpus, out, as_json, agency_accuracy)
+        run_eval(model, fields, corpus, out, as_json, agency_accuracy, agency_history)

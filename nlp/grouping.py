@@ -34,6 +34,8 @@ _RARE_MAX_DF = 50
 """A word shared by at most this many questions of a batch proposes them as candidate pairs."""
 _RARE_MIN_IDF = 4.0
 _LSH_MIN_ESTIMATE = 0.15
+_ESTIMATE_MARGIN = 0.25
+"""Above three standard deviations of a MinHash estimate of the Jaccard over 40 hashes."""
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,13 @@ def group(items: Sequence[tuple[Hashable, str]], threshold: float = GROUP_MIN) -
     m = len(node_sigs)
     shingle_m = _binary_matrix(s.shingles for s in node_sigs)
     word_m = _vector_matrix(node_sigs)
-    left, right = _candidate_pairs(shingle_m, m)
+    minhash = _minhash(shingle_m)
+    left, right = _candidate_pairs(shingle_m, minhash, m)
     rare_left, rare_right = _rare_word_pairs(node_sigs)
     left, right = _union_pairs(left, right, rare_left, rare_right, m)
     sims = np.zeros(0, dtype=np.float64)
     if left.size:
-        sims = _pair_similarity(shingle_m, word_m, left, right)
+        sims = _pair_similarity(shingle_m, word_m, minhash, left, right, threshold)
         keep = sims >= threshold
         left, right, sims = left[keep], right[keep], sims[keep]
     root, best = _merge(node_sigs, left, right, sims)
@@ -145,7 +148,9 @@ def _union_pairs(
 ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.int64]]]:
     lo = np.concatenate([np.minimum(a_left, a_right), np.minimum(b_left, b_right)])
     hi = np.concatenate([np.maximum(a_left, a_right), np.maximum(b_left, b_right)])
-    codes = np.unique(lo * n + hi)
+    codes = lo * n + hi
+    codes.sort()
+    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if codes.size else codes
     codes = codes[codes // n != codes % n]
     return codes // n, codes % n
 
@@ -266,11 +271,11 @@ def _minhash(m: csr_matrix) -> np.ndarray[Any, np.dtype[np.uint32]]:
 
 
 def _candidate_pairs(
-    m: csr_matrix, n: int
+    m: csr_matrix, sig: np.ndarray[Any, np.dtype[np.uint32]], n: int
 ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, np.dtype[np.int64]]]:
-    """Pairs (i < j) sharing an LSH bucket; inside a bucket each member is paired with the
-    bucket's first member and its `_WINDOW` predecessors, so a huge bucket stays linear."""
-    sig = _minhash(m)
+    """Pairs (i < j) sharing an LSH bucket of the MinHash signatures `sig`; inside a bucket each
+    member is paired with the bucket's first member and its `_WINDOW` predecessors, so a huge
+    bucket stays linear."""
     valid = np.diff(m.indptr) > 0
     idx = np.arange(n, dtype=np.int64)
     found: list[np.ndarray[Any, np.dtype[np.int64]]] = []
@@ -312,18 +317,33 @@ def _candidate_pairs(
 def _pair_similarity(
     shingle_m: csr_matrix,
     word_m: csr_matrix,
+    minhash: np.ndarray[Any, np.dtype[np.uint32]],
     left: np.ndarray[Any, np.dtype[np.int64]],
     right: np.ndarray[Any, np.dtype[np.int64]],
+    threshold: float,
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """`nlp.similar.pair_score` without its penalties (a clash refuses the join in `_merge`)."""
-    out = np.empty(left.size, dtype=np.float64)
+    """`nlp.similar.pair_score` without its penalties (a clash refuses the join in `_merge`).
+    The exact character Jaccard is computed only for pairs that could reach `threshold` with it
+    at their MinHash estimate plus `_ESTIMATE_MARGIN`; the others get 0."""
+    out = np.zeros(left.size, dtype=np.float64)
     s_size = np.diff(shingle_m.indptr).astype(np.float64)
     for s in range(0, left.size, _CHUNK_PAIRS):
         a, b = left[s : s + _CHUNK_PAIRS], right[s : s + _CHUNK_PAIRS]
-        char_j = _row_jaccard(shingle_m, s_size, a, b)
-        cosine = np.asarray(word_m[a].multiply(word_m[b]).sum(axis=1), dtype=np.float64).ravel()
-        out[s : s + _CHUNK_PAIRS] = WORD_SHARE * np.minimum(cosine, 1.0) + (1 - WORD_SHARE) * char_j
+        cosine = np.minimum(_row_dot(word_m, a, b), 1.0)
+        estimate = (minhash[a] == minhash[b]).mean(axis=1)
+        hopeful = WORD_SHARE * cosine + (1 - WORD_SHARE) * np.minimum(1.0, estimate + _ESTIMATE_MARGIN) >= threshold
+        if not hopeful.any():
+            continue
+        char_j = _row_jaccard(shingle_m, s_size, a[hopeful], b[hopeful])
+        chunk = out[s : s + _CHUNK_PAIRS]
+        chunk[hopeful] = WORD_SHARE * cosine[hopeful] + (1 - WORD_SHARE) * char_j
     return out
+
+
+def _row_dot(
+    m: csr_matrix, a: np.ndarray[Any, np.dtype[np.int64]], b: np.ndarray[Any, np.dtype[np.int64]]
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return np.asarray(m[a].multiply(m[b]).sum(axis=1), dtype=np.float64).ravel()
 
 
 def _row_jaccard(
@@ -333,7 +353,7 @@ def _row_jaccard(
     b: np.ndarray[Any, np.dtype[np.int64]],
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Jaccard of the 0/1 rows a and b."""
-    inter = np.asarray(m[a].multiply(m[b]).sum(axis=1), dtype=np.float64).ravel()
+    inter = _row_dot(m, a, b)
     union = sizes[a] + sizes[b] - inter
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(union > 0, inter / union, 0.0)

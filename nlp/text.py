@@ -100,6 +100,10 @@ def normalize(text: str) -> str:
         return ""
 
 
+def _first_char(match: re.Match[str]) -> str:
+    return match.group(1)
+
+
 def _normalize(text: str) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
@@ -114,8 +118,11 @@ def _normalize(text: str) -> str:
     # Removing a zero-width character may leave a base letter and a combining mark adjacent.
     text = unicodedata.normalize("NFC", text)
     text = text.translate(_CHAR_TABLE)
-    text = _REPEAT_LETTER_RE.sub(r"\1", text)
-    text = _REPEAT_PUNCT_RE.sub(r"\1", text)
+    # A search first: most texts have no repeats, and `sub` with a template costs more than a search.
+    if _REPEAT_LETTER_RE.search(text):
+        text = _REPEAT_LETTER_RE.sub(_first_char, text)
+    if _REPEAT_PUNCT_RE.search(text):
+        text = _REPEAT_PUNCT_RE.sub(_first_char, text)
     text = _WORD_RE.sub(_fix_word, text)
     return _SPACE_RE.sub(" ", text).strip()
 

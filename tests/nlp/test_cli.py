@@ -128,7 +128,9 @@ def test_train_and_eval(tmp_path: Path, model_path: Path, classifier: Classifier
     assert result.exit_code == 0, result.output
     assert path.exists()
     out_dir = tmp_path / "eval"
-    result = runner.invoke(app, ["eval", "--model", str(model_path), "--out", str(out_dir), "--json"])
+    result = runner.invoke(
+        app, ["eval", "--model", str(model_path), "--out", str(out_dir), "--json", "--no-agency-history"]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     overall = report["model"]["overall"]
