@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import random
 import re
@@ -27,6 +26,7 @@ from sqlalchemy import create_engine, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from harness.results import print_results
 from nlp.corpus import default_corpus_dir, load_corpus
 from nlp.fields import load_fields
 from storage import lifecycle
@@ -151,13 +151,10 @@ def main() -> None:
             pg = with_postgres(lambda url: run(url, csv_path, bad_rows, args.rows, model, args.batch_size))
             if pg is not None:
                 results["postgresql"] = pg
-    print(json.dumps({"bench": "import", "goal_s": GOAL_SECONDS, "cpus": os.cpu_count(),
-                      "load": round(os.getloadavg()[0], 1), **results}, ensure_ascii=False))
-    print(f"{'backend':<12}{'rows':>9}{'seconds':>9}{'rows/s':>8}{'stored':>9}{'bad rows':>10}  ok")
-    for name, r in results.items():
-        assert isinstance(r, dict)
-        print(f"{name:<12}{r['rows']:>9}{r['seconds']:>9}{r['rows_per_s']:>8}{r['stored']:>9}{r['bad_reported']:>10}"
-              f"  {'yes' if r['ok'] else 'NO'}")
+    columns = [("rows", "rows"), ("seconds", "seconds"), ("rows/s", "rows_per_s"), ("stored", "stored"),
+               ("bad rows", "bad_reported"), ("ok", "ok")]
+    print_results("import", {k: v for k, v in results.items() if isinstance(v, dict)}, columns,
+                  goal_s=GOAL_SECONDS, cpus=os.cpu_count(), load=round(os.getloadavg()[0], 1))
 
 
 if __name__ == "__main__":

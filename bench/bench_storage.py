@@ -7,7 +7,6 @@ Prints one JSON line, then a short table. Goals (2 cores): load ≤ 60 s, queue 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys
@@ -21,6 +20,7 @@ from sqlalchemy import create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from harness.results import print_results
 from storage import lifecycle, reports
 from storage.actions import meetings, units
 from storage.clock import utcnow
@@ -165,11 +165,9 @@ def main() -> None:
     if args.backend in ("postgresql", "both"):
         results["postgresql"] = run_postgres(args.questions)
     goals = {"load_s": 60, "queue_p50_ms": 50, "report_p50_ms": 1000}
-    print(json.dumps({"bench": "storage", "goals": goals, **results}, ensure_ascii=False))
-    print(f"{'backend':<12}{'questions':>11}{'load s':>9}{'queue p50 ms':>14}{'report p50 ms':>15}")
-    for name, r in results.items():
-        if r:
-            print(f"{name:<12}{int(r['questions']):>11}{r['load_s']:>9}{r['queue_p50_ms']:>14}{r['report_p50_ms']:>15}")
+    print_results("storage", results, [("questions", "questions"), ("load s", "load_s"),
+                                       ("queue p50 ms", "queue_p50_ms"), ("report p50 ms", "report_p50_ms")],
+                  goals=goals)
 
 
 if __name__ == "__main__":
