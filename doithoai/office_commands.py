@@ -1,4 +1,4 @@
-"""CLI commands for an office's scripted work: assign a question, the daily due-date reminders."""
+"""CLI commands for an office's scripted work: assign a question, the daily due-date reminders, an erasure."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from doithoai.context import Services
 from storage import queries, workdays
 from storage.actions import console as moves
-from storage.actions import notify
+from storage.actions import citizens, notify
 from storage.errors import DomainError, InvalidInput
 from storage.models import Agency
 from storage.reach import Reach
@@ -97,3 +97,36 @@ def register(app: typer.Typer) -> None:
             raise _fail(exc.message) from None
         typer.echo(f"Ngày {day:%d/%m/%Y}: {looked} câu hỏi sắp đến hạn hoặc quá hạn; {sent} thông báo mới "
                   "đưa vào hàng đợi gửi.")
+
+    @app.command("erase")
+    def erase_cmd(
+        ticket: Annotated[str, typer.Argument(help="Ticket code of one of the citizen's questions.")],
+        yes: Annotated[bool, typer.Option("--yes", help="Erase; without it only says what would be erased.")]
+        = False,
+    ) -> None:
+        """Erase the personal data of the citizen who asked a question (a request by phone, letter or in person).
+
+        The same erasure as the citizen's own /xoa_du_lieu: the questions stay, anonymous and masked.
+        """
+        ctx = Services()
+        try:
+            with ctx.transaction() as session:
+                question = queries.get_question_by_ticket(session, ticket, Reach.admin())
+                citizen = question.citizen
+                if citizen is None:
+                    raise _fail(f"Câu hỏi {question.ticket} không gắn với người dân nào: không có dữ liệu để xóa.")
+                if citizen.erased_at is not None and not citizen.name and not citizen.phone:
+                    typer.echo(f"Dữ liệu cá nhân của người hỏi {question.ticket} đã được xóa ngày "
+                               f"{citizen.erased_at:%d/%m/%Y}.")
+                    return
+                asked = len(queries.citizen_questions(session, citizen.id))
+                if not yes:
+                    typer.echo(f"Người hỏi {question.ticket} có {asked} câu hỏi. Xóa họ tên, số điện thoại, địa chỉ, "
+                               "tệp gửi kèm và các con số cá nhân trong câu hỏi, tin nhắn đã gửi; câu hỏi vẫn giữ "
+                               "(ẩn danh) cho báo cáo. Chạy lại với --yes để xóa.")
+                    return
+                citizens.erase_citizen(session, citizen.id, analyzer=ctx.analyzer,
+                                       upload_dir=ctx.settings.upload_dir, actor="cli")
+        except DomainError as exc:
+            raise _fail(exc.message) from None
+        typer.echo(f"Đã xóa dữ liệu cá nhân của người hỏi {question.ticket} ({asked} câu hỏi, giữ ẩn danh).")

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from doithoai.cli import app
 from doithoai.config import get_settings
 from doithoai.context import Services
-from harness.factories import ask, make_world
+from harness.factories import ask, make_citizen, make_world
 from storage import workdays
-from storage.models import Outbox, User
+from storage.models import Citizen, Outbox, Question, StatusEvent, User
 
 
 @pytest.fixture
@@ -66,3 +66,30 @@ def test_assign_notify_and_json(ctx: Services) -> None:
     rows = {row["ticket"]: row for row in map(json.loads, r.output.splitlines())}
     assert rows[ticket]["status"] == "assigned" and rows[ticket]["urgency"] == "urgent"
     assert rows[ticket]["due_date"] == due.isoformat()
+
+
+def test_erase_on_request_by_ticket(ctx: Services) -> None:
+    """A citizen who asks the office by phone to be forgotten: the organiser erases by the question's code."""
+    with ctx.transaction() as s:
+        world = make_world(s)
+        citizen = make_citizen(s)
+        citizen.name, citizen.phone = "Trần Văn Bảy", "0987654321"
+        ticket = ask(s, world.meeting_a, "Tôi là Trần Văn Bảy, số 0987654321, đường ấp 5 ngập",
+                     citizen=citizen).ticket or ""
+    runner = CliRunner()
+    r = runner.invoke(app, ["erase", ticket])
+    assert r.exit_code == 0 and "--yes" in r.output and "1 câu hỏi" in r.output
+    with ctx.transaction() as s:
+        assert s.scalars(select(Citizen.name)).one() == "Trần Văn Bảy"  # only said what would go
+    r = runner.invoke(app, ["erase", ticket.lower(), "--yes"])
+    assert r.exit_code == 0, r.output
+    assert f"Đã xóa dữ liệu cá nhân của người hỏi {ticket}" in r.output
+    with ctx.transaction() as s:
+        row = s.scalars(select(Citizen)).one()
+        assert (row.name, row.phone, row.erased_at is not None) == (None, None, True)
+        text = s.scalars(select(Question.original_text)).one()
+        assert "0987654321" not in text and "Trần Văn Bảy" not in text
+        assert s.scalars(select(StatusEvent.actor).where(StatusEvent.kind == "erase")).one() == "cli"
+    assert "đã được xóa" in runner.invoke(app, ["erase", ticket, "--yes"]).output
+    r = runner.invoke(app, ["erase", "HG-2026-999999", "--yes"])
+    assert r.exit_code == 1 and "Traceback" not in r.output
