@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from doithoai.context import Services
 from storage import queries, workdays
-from storage.actions import console as moves
 from storage.actions import citizens, notify
+from storage.actions import console as moves
 from storage.errors import DomainError, InvalidInput
 from storage.models import Agency
 from storage.reach import Reach
