@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.actions import citizens, meetings, questions, units
@@ -42,6 +43,15 @@ def make_world(session: Session) -> World:
     )
     session.flush()
     return world
+
+
+def load_world(session: Session) -> World:
+    """The world `make_world` made, read back: from a copy of the database it was made in."""
+    unit = {u.code: u for u in session.scalars(select(Unit))}
+    agency = {a.name: a for a in session.scalars(select(Agency))}
+    meeting = {m.code: m for m in session.scalars(select(Meeting))}
+    return World(unit["HG"], unit["A"], unit["B"], unit["A1"], unit["B1"], agency["Phòng Kinh tế huyện A"],
+                 agency["Phòng Kinh tế huyện B"], meeting["MA"], meeting["MB"], meeting["MP"])
 
 
 def make_meeting(session: Session, unit: Unit, code: str, *, days: int = 10, state: str = "open") -> Meeting:
