@@ -12,6 +12,7 @@ from doithoai.cli import app
 from doithoai.config import get_settings
 from doithoai.context import Services
 from harness.factories import make_world
+from nlp.corpus import default_corpus_dir
 from storage.actions import questions
 from storage.analysis import PlainAnalyzer
 
@@ -30,7 +31,12 @@ def test_train_with_corrections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
                                       channel="web", analyzer=PlainAnalyzer())
         q.suggested_field = "nuoc_sach"
         questions.set_field(session, q.id, "moi_truong", actor="org")
-    result = runner.invoke(app, ["train", "--with-corrections"])
+    corpus = tmp_path / "corpus"  # a small corpus: what is tested is that the corrections are taken
+    corpus.mkdir()
+    for code in ("dien", "nuoc_sach", "giao_thong", "moi_truong", "khac"):
+        lines = (default_corpus_dir() / f"{code}.txt").read_text(encoding="utf-8").splitlines()[:40]
+        (corpus / f"{code}.txt").write_text("\n".join(lines), encoding="utf-8")
+    result = runner.invoke(app, ["train", "--with-corrections", "--corpus", str(corpus)])
     get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert model.exists()
