@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from storage import workdays
 from storage.actions import letterhead, meetings, publication, questions, replies
 from storage.reach import Reach
 from tests.web.conftest import Console
@@ -53,7 +54,7 @@ def test_conclusion_notice_in_the_official_format(console: Console) -> None:
     left, right = (cell.text for cell in doc.tables[0].rows[0].cells)
     assert "ỦY BAN NHÂN DÂN HUYỆN A" in left and "Số:" in left and "/TB-UBND" in left
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in right and "Độc lập - Tự do - Hạnh phúc" in right
-    assert vn_long_date("Phụng Hiệp", date.today()) in right
+    assert vn_long_date("Phụng Hiệp", workdays.today()) in right  # the office's date, not the machine's
     runs = [r for p in doc.paragraphs for r in p.runs if r.text]
     assert {r.font.name for r in runs} == {"Times New Roman"}
     assert all(13 <= r.font.size.pt <= 14 for r in runs)
