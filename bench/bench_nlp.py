@@ -5,13 +5,16 @@ of automatic grouping of 10.000 and 100.000 questions.
 
 Questions are synthetic variants of the corpus lines, made here (no download).
 Usage: python bench/bench_nlp.py [--sizes 2000] [--open 100000] [--group-sizes 10000 100000]
-Prints one JSON line, then a short table.
+       python bench/bench_nlp.py --quick     # 500 questions, 20.000 open, grouping 2.000 / 20.000
+Prints one JSON line (with the load average before and after), then a short table. The goals
+(similar against 100.000, grouping 100.000) are measured only by the full run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import time
@@ -148,7 +151,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000])
     parser.add_argument("--open", type=int, default=100_000, help="open questions `similar` searches")
     parser.add_argument("--group-sizes", type=int, nargs=2, default=[10_000, 100_000])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, to check direction in a minute or two")
     args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.open, args.group_sizes = [500], 20_000, [2_000, 20_000]
+    load_before = os.getloadavg()
 
     started = time.perf_counter()
     classifier = train(None, None, None)
@@ -187,7 +194,10 @@ def main() -> None:
     rows.append(
         (f"group {small}", f"{t_small:.1f} s", f"group {large} {t_large:.1f} s", f"ratio {t_large / t_small:.1f}")
     )
+    result["load_average"] = {"before": [round(x, 2) for x in load_before],
+                              "after": [round(x, 2) for x in os.getloadavg()]}
     print(json.dumps(result, ensure_ascii=False))
+    print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} (1 min)")
     for row in rows:
         print(f"{row[0]:<16}{row[1]:>16}  {row[2]:<28}{row[3]}")
 

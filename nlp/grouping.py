@@ -11,7 +11,7 @@ input order. `GROUP_MIN` was tuned on `nlp/data/duplicates/dev.txt` (pair F1, lo
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,7 @@ def group(items: Sequence[tuple[Hashable, str]], threshold: float = GROUP_MIN) -
         return []
     node_sigs, item_node = _nodes(items)
     m = len(node_sigs)
-    shingle_m = _binary_matrix(s.shingles for s in node_sigs)
+    shingle_m = _binary_matrix([s.shingles for s in node_sigs])
     word_m = _vector_matrix(node_sigs)
     minhash = _minhash(shingle_m)
     left, right = _candidate_pairs(shingle_m, minhash, m)
@@ -99,20 +99,20 @@ def _nodes(items: Sequence[tuple[Hashable, str]]) -> tuple[list[Signature], np.n
 
 def _vector_matrix(sigs: Sequence[Signature]) -> csr_matrix:
     """Rows are the L2-normalised word vectors of `nlp.similar.word_vector`."""
-    vocab: dict[str, int] = {}
-    indptr = [0]
-    indices: list[int] = []
-    data: list[float] = []
-    for sig in sigs:
-        for term, weight in word_vector(sig).items():
-            indices.append(vocab.setdefault(term, len(vocab)))
-            data.append(weight)
-        indptr.append(len(indices))
-    m = csr_matrix(
-        (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
-        shape=(len(sigs), max(1, len(vocab))),
-    )
-    m.sum_duplicates()
+    vectors = [word_vector(sig) for sig in sigs]
+    terms = [term for vector in vectors for term in vector]
+    data = np.fromiter((w for vector in vectors for w in vector.values()), dtype=np.float32, count=len(terms))
+    return _rows(terms, data, [len(vector) for vector in vectors])
+
+
+def _rows(terms: list[str], data: np.ndarray[Any, np.dtype[np.float32]], lengths: list[int]) -> csr_matrix:
+    """A CSR matrix from each row's terms (distinct within a row) and values, rows of `lengths`."""
+    vocab = {term: j for j, term in enumerate(dict.fromkeys(terms))}
+    indices = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int32, count=len(terms))
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    m = csr_matrix((data, indices, indptr), shape=(len(lengths), max(1, len(vocab))))
+    m.sort_indices()
     return m
 
 
@@ -231,22 +231,10 @@ def _merge(
     return [find(x) for x in range(m)], best
 
 
-def _binary_matrix(sets: Iterable[frozenset[str]]) -> csr_matrix:
+def _binary_matrix(sets: Sequence[frozenset[str]]) -> csr_matrix:
     """Rows are the sets, values 1."""
-    vocab: dict[str, int] = {}
-    indptr = [0]
-    indices: list[int] = []
-    for items in sets:
-        for x in items:
-            indices.append(vocab.setdefault(x, len(vocab)))
-        indptr.append(len(indices))
-    ind = np.asarray(indices, dtype=np.int32)
-    m = csr_matrix(
-        (np.ones(ind.size, dtype=np.float32), ind, np.asarray(indptr, dtype=np.int64)),
-        shape=(len(indptr) - 1, max(len(vocab), 1)),
-    )
-    m.sort_indices()
-    return m
+    items = [x for row in sets for x in row]
+    return _rows(items, np.ones(len(items), dtype=np.float32), [len(row) for row in sets])
 
 
 def _minhash(m: csr_matrix) -> np.ndarray[Any, np.dtype[np.uint32]]:
