@@ -78,9 +78,17 @@ def test_three_fixed_splits_and_only_train_is_learnt(classifier: Classifier, fie
 def test_auto_accept_threshold_keeps_the_target_precision() -> None:
     confidence = [0.99, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5]
     correct = [True, True, True, True, False, True, False]
-    assert choose_auto_accept(confidence, correct, target=1.0) == 0.8
-    assert choose_auto_accept(confidence, correct, target=0.8) == 0.6
-    assert choose_auto_accept(confidence, [False] * 7, target=0.9) == 1.0
+    assert choose_auto_accept(confidence, correct, target=1.0, z=0.0) == 0.8
+    assert choose_auto_accept(confidence, correct, target=0.8, z=0.0) == 0.6
+    assert choose_auto_accept(confidence, [False] * 7, target=0.9, z=0.0) == 1.0
+    # With a guard, four right out of four is not yet proof of 85%.
+    assert choose_auto_accept(confidence, correct, target=0.85, z=0.0) == 0.8
+    assert choose_auto_accept(confidence, correct, target=0.85, z=1.0) == 1.0
+    many = [1.0 - i / 1000 for i in range(400)]
+    right = [i < 200 or i % 20 != 0 for i in range(400)]  # all right, then 95% right
+    guarded = choose_auto_accept(many, right, target=0.97, z=1.0)
+    plain = choose_auto_accept(many, right, target=0.97, z=0.0)
+    assert plain < guarded < 1.0
 
 
 def test_setting_overrides_the_threshold(classifier: Classifier) -> None:
