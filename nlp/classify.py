@@ -31,10 +31,10 @@ from nlp.text import normalize
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
+    "GUARD_Z",
     "KEYWORD_WEIGHT",
     "SCALER_C",
     "SVM_C",
-    "GUARD_Z",
     "TARGET_PRECISION",
     "Classifier",
     "ModelMismatch",
