@@ -77,6 +77,9 @@ def _canonical(toks: list[str]) -> list[str]:
     return out
 
 
+_ANY_PLACE_WORD = _PLACE_WORDS | _NAMED_PLACE_WORDS
+
+
 def _place(prev: str, word: str, stop: frozenset[str]) -> bool:
     if prev in _PLACE_WORDS and _DIGIT_RE.search(word):
         return True
@@ -117,7 +120,15 @@ def _signature(text: str, normalized: bool) -> Signature:
     stop = _stopwords()
     content = [t for t in toks if t not in stop and t.isascii()]
     numbers = frozenset(t for t in content if _DIGIT_RE.search(t))
-    places = tuple(sorted({(toks[i - 1], t) for i, t in enumerate(toks) if i and _place(toks[i - 1], t, stop)}))
+    places = tuple(
+        sorted(
+            {
+                (toks[i - 1], t)
+                for i, t in enumerate(toks)
+                if i and toks[i - 1] in _ANY_PLACE_WORD and _place(toks[i - 1], t, stop)
+            }
+        )
+    )
     joined = " " + " ".join(content) + " "
     shingles = frozenset(joined[i : i + 3] for i in range(len(joined) - 2)) if content else frozenset()
     return Signature(frozenset(content), shingles, numbers, places, tuple(content))
