@@ -1,6 +1,6 @@
 """`doithoai import` at the seed's five-year scale: 176.386 rows of a CSV file into SQLite and PostgreSQL.
 
-Usage: python bench/bench_import.py [--backend sqlite|postgresql|both] [--rows N] [--batch-size N]
+Usage: python bench/bench_import.py [--backend sqlite|postgresql|both] [--rows N] [--batch-size N] [--workers N]
 Runs the real command (`python -m doithoai import FILE`) in a child process on a fresh database with
 779 meetings, after training the classifier once outside the timing. The file holds a few bad rows of
 each kind (unknown meeting, unknown field code, a NUL character, a bad date); the run passes when each
@@ -15,6 +15,7 @@ import csv
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -93,13 +94,17 @@ def prepare(url: str) -> None:
     engine.dispose()
 
 
-def run(url: str, csv_path: Path, bad_rows: set[int], rows: int, model: Path, batch_size: int) -> dict[str, object]:
+def run(url: str, csv_path: Path, bad_rows: set[int], rows: int, model: Path, options: list[str]) -> dict[str, object]:
     prepare(url)
     env = {**os.environ, "DOITHOAI_DATABASE_URL": url, "DOITHOAI_MODEL_PATH": str(model)}
+    load_before = os.getloadavg()[0]
+    cpu_before = _children_cpu()
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "doithoai", "import", str(csv_path), "--batch-size", str(batch_size)],
+    done = subprocess.run([sys.executable, "-m", "doithoai", "import", str(csv_path), *options],
                           env=env, cwd=str(ROOT), capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before
+    load_after = os.getloadavg()[0]
     reported = {int(n) for n in re.findall(r"Dòng (\d+):", done.stdout)}
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
@@ -107,9 +112,16 @@ def run(url: str, csv_path: Path, bad_rows: set[int], rows: int, model: Path, ba
     engine.dispose()
     good = rows - len(bad_rows)
     return {"rows": rows, "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds),
+            "cpu_s": round(cpu, 1), "load_before": round(load_before, 2), "load_after": round(load_after, 2),
             "stored": stored, "bad_reported": len(reported), "exit_code": done.returncode,
             "ok": reported == bad_rows and stored == good and done.returncode == 2,
             "stderr_tail": done.stderr.strip().splitlines()[-1:] if done.returncode not in (0, 2) else []}
+
+
+def _children_cpu() -> float:
+    """CPU seconds of finished child processes (the import and its workers; not the database server)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def with_postgres(fn: object) -> dict[str, object] | None:
@@ -134,8 +146,13 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--rows", type=int, default=176_386)
     parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (default: the command's own)")
     args = parser.parse_args()
     from nlp import classify
+
+    options = ["--batch-size", str(args.batch_size)]
+    if args.workers is not None:
+        options += ["--workers", str(args.workers)]
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -145,14 +162,13 @@ def main() -> None:
         bad_rows = write_file(csv_path, args.rows)
         results: dict[str, object] = {}
         if args.backend in ("sqlite", "both"):
-            results["sqlite"] = run(f"sqlite:///{work}/bench.db", csv_path, bad_rows, args.rows, model,
-                                    args.batch_size)
+            results["sqlite"] = run(f"sqlite:///{work}/bench.db", csv_path, bad_rows, args.rows, model, options)
         if args.backend in ("postgresql", "both"):
-            pg = with_postgres(lambda url: run(url, csv_path, bad_rows, args.rows, model, args.batch_size))
+            pg = with_postgres(lambda url: run(url, csv_path, bad_rows, args.rows, model, options))
             if pg is not None:
                 results["postgresql"] = pg
-    columns = [("rows", "rows"), ("seconds", "seconds"), ("rows/s", "rows_per_s"), ("stored", "stored"),
-               ("bad rows", "bad_reported"), ("ok", "ok")]
+    columns = [("rows", "rows"), ("seconds", "seconds"), ("rows/s", "rows_per_s"), ("CPU s", "cpu_s"),
+               ("load before", "load_before"), ("stored", "stored"), ("bad rows", "bad_reported"), ("ok", "ok")]
     print_results("import", {k: v for k, v in results.items() if isinstance(v, dict)}, columns,
                   goal_s=GOAL_SECONDS, cpus=os.cpu_count(), load=round(os.getloadavg()[0], 1))
 

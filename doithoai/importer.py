@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from doithoai.errors import DoithoaiError
@@ -21,6 +22,7 @@ COLUMNS = {
     "created_at": ("created_at", "date", "ngay", "ngày"),
     "answer": ("answer", "tra_loi", "trả lời"),
 }
+REQUIRED = ("meeting_code", "text")
 
 
 PARALLEL_FROM = 20_000
@@ -44,28 +46,44 @@ def _parse_date(value: object) -> datetime | None:
         return None
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=LOCAL_TZ)
-    text = str(value).strip()
+    return _parse_text_date(str(value).strip())
+
+
+@lru_cache(maxsize=1 << 14)
+def _parse_text_date(text: str) -> datetime:
+    """Dates repeat down a file (a meeting's questions share theirs): each is parsed once."""
     try:
         return parse_datetime(text)
     except ValueError:
         raise ValueError(f"ngày «{text}» không đúng dạng dd/mm/yyyy") from None
 
 
-def _records(path: Path) -> Iterator[dict[str, object]]:
+def _sheet(path: Path) -> Iterator[Sequence[object]]:
+    """The header row, then every row, as cells."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            yield from csv.DictReader(fh)
+            yield from csv.reader(fh)
     elif suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
         wb = load_workbook(path, read_only=True, data_only=True)
-        rows = wb.active.iter_rows(values_only=True) if wb.active is not None else iter(())
-        header = [str(h or "").strip() for h in next(rows, ())]
-        for values in rows:
-            yield dict(zip(header, values, strict=False))
+        if wb.active is not None:
+            yield from wb.active.iter_rows(values_only=True)
+        wb.close()
     else:
         raise ImportFileError(f"Chỉ nhận tệp .csv hoặc .xlsx, không nhận «{path.suffix}».")
+
+
+def _positions(header: Sequence[object]) -> dict[str, int | None]:
+    """Where each column is, by any of its names; the text and the meeting are required."""
+    names = [str(h or "").strip().lower() for h in header]
+    where = {key: next((names.index(a) for a in aliases if a in names), None) for key, aliases in COLUMNS.items()}
+    missing = [COLUMNS[key][-1] for key in REQUIRED if where[key] is None]
+    if missing:
+        raise ImportFileError(f"Dòng đầu của tệp thiếu cột «{'», «'.join(missing)}» "
+                              f"(tên cột nhận được: {', '.join(a for key in REQUIRED for a in COLUMNS[key])}).")
+    return where
 
 
 def count_rows(path: Path) -> int:
@@ -77,7 +95,7 @@ def count_rows(path: Path) -> int:
         rows = wb.active.max_row if wb.active is not None else 0
         wb.close()
         return max(0, (rows or 1) - 1)
-    return sum(1 for _ in _records(path))
+    return max(0, sum(1 for _ in _sheet(path)) - 1)
 
 
 def source_key(path: Path) -> str:
@@ -90,12 +108,14 @@ def source_key(path: Path) -> str:
 
 
 def read_rows(path: Path, errors: list[tuple[int, str]]) -> Iterator[ImportRow]:
-    """Rows numbered as in the spreadsheet (the header is row 1); unreadable ones go to `errors`."""
-    for number, record in enumerate(_records(path), start=2):
-        lowered = {str(k).strip().lower(): v for k, v in record.items() if k is not None}
-        values: dict[str, object] = {}
-        for name, aliases in COLUMNS.items():
-            values[name] = next((lowered[a] for a in aliases if a in lowered), None)
+    """Rows numbered as in the spreadsheet (the header is row 1); unreadable ones go to `errors`,
+    empty ones are passed over."""
+    sheet = _sheet(path)
+    where = _positions(next(sheet, ()))
+    for number, cells in enumerate(sheet, start=2):
+        values = {key: cells[i] if i is not None and i < len(cells) else None for key, i in where.items()}
+        if all(v is None or v == "" for v in values.values()):
+            continue
         try:
             created = _parse_date(values["created_at"])
         except ValueError as exc:

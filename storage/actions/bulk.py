@@ -6,12 +6,14 @@ id, a reply's link to its question) in one pass, without INSERT … RETURNING ro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Column, DateTime, Dialect, Table, func, select, update
 from sqlalchemy.orm import Session
 
+from storage.clock import UTCDateTime
 from storage.db import is_postgres
 from storage.models import Base
 
@@ -52,27 +54,41 @@ def _column_defaults(table: Table, given: set[str]) -> dict[str, Any]:
     return out
 
 
+def _processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy would do to a value of `column` before sending it to the database."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is not None and isinstance(column.type, DateTime | UTCDateTime):
+        # Imported rows share few distinct times: each is converted once.
+        return lru_cache(maxsize=1 << 16)(process)
+    return process
+
+
 def insert_many(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert `rows` (dicts with the same keys) in the session's transaction; columns left out get
-    their defaults. On PostgreSQL one COPY; on SQLite one executemany."""
+    their defaults. On PostgreSQL one COPY, on SQLite one executemany, both without SQLAlchemy's
+    per-row statement machinery."""
     if not rows:
         return
     table = _table(model)
-    if not is_postgres(session):
-        session.execute(insert(table), list(rows))
-        return
-    keys = list(rows[0])
-    defaults = _column_defaults(table, set(keys))
-    names = keys + list(defaults)
     dialect = session.get_bind().dialect
-    processors: list[Callable[[Any], Any] | None] = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
-    fixed = [defaults[name] for name in defaults]
-    columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    keys = list(rows[0])
+    processors = [_processor(table.c[k], dialect) for k in keys]
+    defaults = _column_defaults(table, set(keys))
+    fixed = tuple(v if p is None or v is None else p(v)
+                  for p, v in ((_processor(table.c[name], dialect), v) for name, v in defaults.items()))
+    values: Iterator[tuple[Any, ...]] = (
+        tuple(v if p is None or v is None else p(v) for v, p in zip((row[k] for k in keys), processors, strict=True))
+        + fixed
+        for row in rows)
+    quote = dialect.identifier_preparer
+    columns = ", ".join(quote.quote(name) for name in [*keys, *defaults])
+    name = quote.format_table(table)
     # The DB-API connection of the session's own transaction: the rows commit or roll back with it.
     driver: Any = session.connection().connection.driver_connection
-    statement = f"COPY {dialect.identifier_preparer.format_table(table)} ({columns}) FROM STDIN"
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            values = [row[k] for k in keys] + fixed
-            copy.write_row([v if p is None or v is None else p(v) for v, p in zip(values, processors, strict=True)])
+    if is_postgres(session):
+        with driver.cursor() as cursor, cursor.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
+            for value in values:
+                copy.write_row(value)
+        return
+    marks = ", ".join("?" * (len(keys) + len(defaults)))
+    driver.executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", values)

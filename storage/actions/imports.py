@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -89,6 +90,10 @@ _STATUS_NAMES = {**{fold(s): s for s in lifecycle.STATUSES}, **{fold(v): k for k
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# A file names few fields and statuses, each on many rows.
+_folded = lru_cache(maxsize=4096)(fold)
+
+
 def _bad_characters(value: str) -> str | None:
     if "\x00" in value:
         return "có ký tự NUL (\\x00)"
@@ -114,10 +119,10 @@ def check_row(row: ImportRow, meetings: dict[str, _Meeting], fields: dict[str, s
         return f"nội dung dài quá {MAX_TEXT:,} ký tự".replace(",", ".")
     code: str | None = None
     if row.field and row.field.strip():
-        code = row.field.strip() if fields is None else fields.get(fold(row.field))
+        code = row.field.strip() if fields is None else fields.get(_folded(row.field))
         if code is None:
             return f"lĩnh vực «{row.field}» không có trong danh mục"
-    status = _STATUS_NAMES.get(fold(row.status or lifecycle.RECEIVED))
+    status = _STATUS_NAMES.get(_folded(row.status or lifecycle.RECEIVED))
     if status is None:
         return f"trạng thái «{row.status}» không hợp lệ"
     return _Good(row, meeting, text, code, status, answer)
