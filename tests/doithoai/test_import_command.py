@@ -148,3 +148,19 @@ def test_worker_count_follows_file_size_and_cpus() -> None:
     assert worker_count(176_386, cpus=2) == 2
     assert worker_count(176_386, cpus=16) == 4
     assert worker_count(176_386, cpus=1) == 1
+
+
+def test_a_file_without_its_columns_is_refused_in_vietnamese(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "wrong.csv"
+    path.write_text("ma,noi\nMA,Đường ấp 3 hư\n", encoding="utf-8")
+    result = cli.invoke(app, ["import", str(path)])
+    assert result.exit_code == 1 and "thiếu cột «mã hội nghị», «nội dung»" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_blank_rows_are_passed_over_and_numbers_kept(cli: CliRunner, db_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "gaps.csv"
+    path.write_text("Mã hội nghị,Nội dung,Ngày\nMA,Đường ấp 3 hư,01/02/2022\n,,\n\nMA,Cầu ấp 5 gãy,30/02/2022\n",
+                    encoding="utf-8")
+    result = cli.invoke(app, ["import", str(path)])
+    assert "Đã nhập 1 câu hỏi; 1 dòng lỗi." in result.output and "Dòng 5:" in result.output
