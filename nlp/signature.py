@@ -119,7 +119,8 @@ def _signature(text: str, normalized: bool) -> Signature:
     toks = _canonical(tokens(strip_diacritics(text if normalized else normalize(text))))
     stop = _stopwords()
     content = [t for t in toks if t not in stop and t.isascii()]
-    numbers = frozenset(t for t in content if _DIGIT_RE.search(t))
+    joined = " " + " ".join(content) + " "
+    numbers = frozenset(t for t in content if _DIGIT_RE.search(t)) if _DIGIT_RE.search(joined) else frozenset()
     places = tuple(
         sorted(
             {
@@ -129,7 +130,6 @@ def _signature(text: str, normalized: bool) -> Signature:
             }
         )
     )
-    joined = " " + " ".join(content) + " "
     shingles = frozenset(joined[i : i + 3] for i in range(len(joined) - 2)) if content else frozenset()
     return Signature(frozenset(content), shingles, numbers, places, tuple(content))
 
