@@ -8,6 +8,8 @@ database backend gets its own run, with its own echo bot measured right after it
 
     .venv/bin/python bench/bench_bot.py [--citizens 50] [--questions 1000] [--backend sqlite|postgresql|both]
 
+The bot's pacing to Telegram's send limits is lifted (the emulator enforces none, and the echo bot
+keeps none); `--platform-limits` keeps it, and the bot then sends at most 30 messages a second.
 Prints one JSON line, then a short table, with the load average and the CPU time each process
 spent per message (on Linux). Only 127.0.0.1 is contacted.
 """
@@ -193,7 +195,8 @@ def model_path(folder: Path) -> Path:
     return path
 
 
-async def run(backend: str, url: str, citizens: int, questions: int, folder: Path) -> dict[str, Any]:
+async def run(backend: str, url: str, citizens: int, questions: int, folder: Path,
+              platform_limits: bool = False) -> dict[str, Any]:
     inbox = Inbox()
     me = os.getpid()
     with h.emulator() as emu:
@@ -204,7 +207,11 @@ async def run(backend: str, url: str, citizens: int, questions: int, folder: Pat
         while not server.started:
             await asyncio.sleep(0.02)
         proxy = f"http://127.0.0.1:{port}"
-        env = h.bot_env(url, proxy, model_path(folder), DOITHOAI_FLOOD_MAX_QUESTIONS="100000")
+        # The emulator enforces no send limits and the echo bot keeps none: the bot's pacing to
+        # Telegram's published limits (30 messages/s, 1 per chat) is lifted unless asked for.
+        limits = {} if platform_limits else {"DOITHOAI_TELEGRAM_RATE_PER_SECOND": "0",
+                                             "DOITHOAI_TELEGRAM_RATE_PER_CHAT": "0"}
+        env = h.bot_env(url, proxy, model_path(folder), DOITHOAI_FLOOD_MAX_QUESTIONS="100000", **limits)
         bot = h.start_bot(env, "bot", folder / "bot.log")
         echo = await asyncio.create_subprocess_exec(sys.executable, __file__, "--echo", proxy)
         rtts: list[float] = []
@@ -242,7 +249,8 @@ async def run(backend: str, url: str, citizens: int, questions: int, folder: Pat
     stored = stored_questions(url)
     sent = questions // citizens * citizens
     return {
-        "backend": backend, "citizens": citizens, "questions": sent, "messages": sent * 3,
+        "backend": backend, "platform_limits": platform_limits, "citizens": citizens, "questions": sent,
+        "messages": sent * 3,
         "p50_ms": round(pct(rtts, 50), 1), "p95_ms": round(pct(rtts, 95), 1),
         "confirm_p50_ms": round(pct(confirms, 50), 1), "confirm_p95_ms": round(pct(confirms, 95), 1),
         "echo_p50_ms": round(pct(echo_rtts, 50), 1), "echo_p95_ms": round(pct(echo_rtts, 95), 1),
@@ -260,7 +268,8 @@ async def run(backend: str, url: str, citizens: int, questions: int, folder: Pat
 
 def table(result: dict[str, Any]) -> str:
     r = result
-    lines = [f"{r['backend']}: {r['citizens']} citizens, {r['messages']} messages; load average "
+    limits = "Telegram's send limits kept" if r["platform_limits"] else "send limits lifted"
+    lines = [f"{r['backend']}: {r['citizens']} citizens, {r['messages']} messages, {limits}; load average "
              f"{r['load_average'][0]} before, {r['load_average'][1]} after",
              f"{'':24}{'p50 ms':>10}{'p95 ms':>10}{'msg/s':>10}{'CPU ms/msg':>12}",
              f"{'doithoai bot (all)':24}{r['p50_ms']:>10}{r['p95_ms']:>10}{r['bot_msgs_per_s']:>10}"
@@ -279,6 +288,8 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--platform-limits", action="store_true",
+                        help="keep the bot's default Telegram send limits (30 messages/s, 1 per chat)")
     parser.add_argument("--echo", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo:
@@ -290,7 +301,8 @@ def main() -> None:
     results = []
     for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
         with tempfile.TemporaryDirectory() as tmp, database(backend, Path(tmp), args.pg_url) as url:
-            results.append(asyncio.run(run(backend, url, args.citizens, args.questions, Path(tmp))))
+            results.append(asyncio.run(run(backend, url, args.citizens, args.questions, Path(tmp),
+                                           args.platform_limits)))
     print(json.dumps({"bench": "bot", "cores": os.cpu_count(), "results": results}))
     print("\n\n".join(table(r) for r in results))
 
