@@ -13,9 +13,15 @@ from nlp.corpus import default_corpus_dir
 runner = CliRunner()
 
 
-def make_app(corrections: list[tuple[str, str]] | None = None) -> typer.Typer:
+def make_app(
+    corrections: list[tuple[str, str]] | None = None, agency: dict[str, float | int] | None = None
+) -> typer.Typer:
     app = typer.Typer()
-    register(app, corrections=(lambda: corrections) if corrections is not None else None)
+    register(
+        app,
+        corrections=(lambda: corrections) if corrections is not None else None,
+        agency_accuracy=(lambda: agency) if agency is not None else None,
+    )
 
     @app.command("noop")
     def noop() -> None:  # two commands keep Typer from collapsing the app into one command
@@ -128,9 +134,9 @@ def test_train_and_eval(tmp_path: Path, model_path: Path, classifier: Classifier
     assert result.exit_code == 0, result.output
     assert path.exists()
     out_dir = tmp_path / "eval"
-    result = runner.invoke(
-        app, ["eval", "--model", str(model_path), "--out", str(out_dir), "--json", "--no-agency-history"]
-    )
+    # A database with enough past assignments: its figure is reported, no history is generated.
+    app = make_app(agency={"assigned": 80, "judged": 60, "top1": 0.75})
+    result = runner.invoke(app, ["eval", "--model", str(model_path), "--out", str(out_dir), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     overall = report["model"]["overall"]
@@ -139,6 +145,9 @@ def test_train_and_eval(tmp_path: Path, model_path: Path, classifier: Classifier
     assert 0.0 < report["realistic_prior"]["auto_share"] <= 1.0 and report["balanced"]["macro_f1"] > 0.8
     assert report["duplicates"]["dev"]["similar"]["top3"] > 0.9 and report["duplicates"]["test"]["groups"] > 10
     assert (out_dir / "confusion_test.png").stat().st_size > 1000
+    assert report["agency"] == {"database": {"assigned": 80, "judged": 60, "top1": 0.75}}
+    text = runner.invoke(app, ["eval", "--model", str(model_path), "--out", str(out_dir)])
+    assert "agency suggestion, database: top-1 75.0% on 60 past assignments" in text.stdout
 
 
 def test_mismatch_is_a_message_not_a_traceback(model_path: Path, tmp_path: Path, classifier: Classifier) -> None:
