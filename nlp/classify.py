@@ -48,7 +48,7 @@ __all__ = [
 _log = logging.getLogger("doithoai.nlp.classify")
 
 DEFAULT_MODEL_PATH = Path("data/model/classifier.joblib")
-SVM_C = 1.0
+SVM_C = 0.3
 SCALER_C = 0.3
 KEYWORD_WEIGHT = 0.3
 """Fixed blend of the keyword prior, only for a model too small to stack it (few lines a field)."""
