@@ -252,6 +252,8 @@ def import_cmd(
 
     Started again on the same file after a crash, it continues where it stopped.
     """
+    from concurrent.futures.process import BrokenProcessPool
+
     from doithoai.importer import ImportFileError, count_rows, read_rows, source_key, worker_count
     from nlp.fields import load_fields
     from storage.actions.imports import import_rows
@@ -278,6 +280,9 @@ def import_cmd(
             progress.update(task, completed=total)
     except ImportFileError as exc:
         raise _fail(exc.message) from None
+    except BrokenProcessPool:
+        raise _fail("Một tiến trình phân loại dừng bất thường (có thể do thiếu bộ nhớ). Các lô đã nhập được giữ; "
+                    "chạy lại lệnh để nhập tiếp, hoặc thêm --workers 0 để làm trong một tiến trình.") from None
     errors = sorted(errors + result.errors)
     console.print(f"Đã nhập {vn_int(result.imported)} câu hỏi; {vn_int(len(errors))} dòng lỗi.")
     if result.skipped:

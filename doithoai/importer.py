@@ -63,7 +63,15 @@ def _sheet(path: Path) -> Iterator[Sequence[object]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            yield from csv.reader(fh)
+            reader = csv.reader(fh)
+            try:
+                yield from reader
+            except UnicodeDecodeError:
+                raise ImportFileError("Tệp CSV không ở mã UTF-8: hãy lưu lại dạng «CSV UTF-8» rồi nhập lại "
+                                      "(các dòng trước chỗ lỗi đã được nhập).") from None
+            except csv.Error:
+                raise ImportFileError(f"Tệp CSV hỏng gần dòng {reader.line_num} (một ô quá dài hoặc dấu ngoặc kép "
+                                      "không đóng); các dòng trước đó đã được nhập.") from None
     elif suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 

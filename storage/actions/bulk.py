@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Dialect, Table, func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from storage.clock import UTCDateTime
@@ -86,10 +87,20 @@ def insert_many(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     # The DB-API connection of the session's own transaction: the rows commit or roll back with it.
     driver: Any = session.connection().connection.driver_connection
     if is_postgres(session):
-        with driver.cursor() as cursor, cursor.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
-            for value in values:
-                copy.write_row(value)
-        return
-    marks = ", ".join("?" * (len(keys) + len(defaults)))
-    # Table and column names come from the models, quoted; the values travel as parameters.
-    driver.executemany(f"INSERT INTO {name} ({columns}) VALUES ({marks})", values)  # noqa: S608
+        statement = f"COPY {name} ({columns}) FROM STDIN"
+    else:
+        marks = ", ".join("?" * (len(keys) + len(defaults)))
+        # Table and column names come from the models, quoted; the values travel as parameters.
+        statement = f"INSERT INTO {name} ({columns}) VALUES ({marks})"  # noqa: S608
+    try:
+        if is_postgres(session):
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for value in values:
+                    copy.write_row(value)
+        else:
+            driver.executemany(statement, values)
+    except dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy would raise it (IntegrityError, DataError, OperationalError...), so that callers
+        # and the transaction boundary tell a refused row from a busy or unreachable database.
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error, hide_parameters=True,
+                                  dialect=dialect, ismulti=True) from exc

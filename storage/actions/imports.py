@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from itertools import islice
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import lifecycle
@@ -33,6 +34,9 @@ from storage.models import Meeting, Question, Reply, ReplyQuestion, StatusEvent
 BATCH_SIZE = 2000
 CHANNEL = "import"
 NOTE = "Nhập từ dữ liệu cũ"
+EARLIEST = 1900
+"""A question dated before this year, or after today, is a typing error in the file."""
+_SLACK = timedelta(days=1)
 
 
 @dataclass
@@ -125,6 +129,8 @@ def check_row(row: ImportRow, meetings: dict[str, _Meeting], fields: dict[str, s
     status = _STATUS_NAMES.get(_folded(row.status or lifecycle.RECEIVED))
     if status is None:
         return f"trạng thái «{row.status}» không hợp lệ"
+    if row.created_at is not None and (row.created_at.year < EARLIEST or row.created_at > utcnow() + _SLACK):
+        return f"ngày {row.created_at:%d/%m/%Y} không hợp lệ (trước năm {EARLIEST} hoặc chưa đến)"
     return _Good(row, meeting, text, code, status, answer)
 
 
@@ -278,13 +284,29 @@ def _prepare(transaction: Transaction, rows: Sequence[ImportRow], meetings: dict
 def _write(transaction: Transaction, batch: _Batch, source: str, actor: str, result: ImportResult,
            progress: Callable[[int], None] | None) -> None:
     if batch.todo:
-        analyses = batch.analysed()
-        with transaction() as session:
-            added = _store_batch(session, batch.todo, analyses, source, actor)
-        result.imported += added
-        result.skipped += len(batch.todo) - added
+        _store(transaction, batch.todo, batch.analysed(), source, actor, result)
     if progress is not None:
         progress(batch.rows)
+
+
+def _store(transaction: Transaction, todo: Sequence[_Good], analyses: Sequence[Analysis], source: str, actor: str,
+           result: ImportResult) -> None:
+    """Stores the rows in one transaction. When the database refuses one of them, the others are still
+    kept: the rows are stored again in halves, down to the row it refuses, which is reported."""
+    try:
+        with transaction() as session:
+            added = _store_batch(session, todo, analyses, source, actor)
+    except (IntegrityError, DataError) as exc:
+        if len(todo) == 1:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+            result.errors.append((todo[0].row.number, f"cơ sở dữ liệu không nhận dòng này: {reason}"))
+            return
+        half = len(todo) // 2
+        _store(transaction, todo[:half], analyses[:half], source, actor, result)
+        _store(transaction, todo[half:], analyses[half:], source, actor, result)
+        return
+    result.imported += added
+    result.skipped += len(todo) - added
 
 
 def propose_duplicates(session: Session, source: str, pool: AnalysisPool,

@@ -164,3 +164,10 @@ def test_blank_rows_are_passed_over_and_numbers_kept(cli: CliRunner, db_url: str
                     encoding="utf-8")
     result = cli.invoke(app, ["import", str(path)])
     assert "Đã nhập 1 câu hỏi; 1 dòng lỗi." in result.output and "Dòng 5:" in result.output
+
+
+def test_a_csv_not_in_utf8_is_refused_in_vietnamese(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "utf16.csv"
+    path.write_bytes("meeting_code,text\nMA,Đường ấp 3 hư\n".encode("utf-16"))
+    result = cli.invoke(app, ["import", str(path)])
+    assert result.exit_code == 1 and "không ở mã UTF-8" in result.output and "Traceback" not in result.output

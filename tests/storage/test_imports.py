@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from harness.factories import make_world
 from storage import lifecycle
 from storage.actions.imports import ImportRow, import_rows
+from storage.clock import LOCAL_TZ, utcnow
 from storage.db import session_scope
-from storage.models import Question, Reply, StatusEvent
+from storage.models import Meeting, Question, Reply, StatusEvent
 
 FIELDS = {"giao_thong": "Giao thông", "dien": "Điện"}
 
@@ -91,3 +93,35 @@ def test_duplicates_grouped_per_meeting_at_the_end(transaction: object, sessions
         first, repeat = by_text[("MA", "Đường ấp 3 hư nặng")], by_text[("MA", "đường ấp 3  hư nặng")]
         assert repeat.proposed_duplicate_of_id == first.id
         assert by_text[("MB", "Đường ấp 3 hư nặng")].proposed_duplicate_of_id is None
+
+
+def test_a_row_the_database_refuses_is_reported_and_the_rest_kept(transaction: object,
+                                                                   sessions: sessionmaker[Session]) -> None:
+    rows = [ImportRow(n, "MB" if n == 6 else "MA", f"Câu hỏi số {n} về cầu ấp {n}") for n in range(2, 12)]
+    opened = 0
+
+    @contextmanager
+    def meeting_b_goes() -> Iterator[Session]:
+        nonlocal opened
+        opened += 1
+        with transaction() as s:  # type: ignore[operator]
+            if opened == 2:  # the meetings were read: one of them is deleted while the rows are checked
+                s.execute(delete(Meeting).where(Meeting.code == "MB"))
+            yield s
+
+    result = import_rows(meeting_b_goes, rows, source="t4", batch_size=20)  # type: ignore[arg-type]
+    assert result.imported == 9
+    assert [n for n, _ in result.errors] == [6]
+    assert result.errors[0][1].startswith("cơ sở dữ liệu không nhận dòng này: ")
+    with sessions() as s:
+        keys = s.scalars(select(Question.idempotency_key))
+        assert sorted(keys) == sorted(f"import:t4:{n}" for n in range(2, 12) if n != 6)
+
+
+def test_dates_before_1900_or_to_come_are_bad_rows(transaction: object) -> None:
+    rows = [ImportRow(2, "MA", "Đường ấp 1", created_at=datetime(1, 1, 1, tzinfo=LOCAL_TZ)),
+            ImportRow(3, "MA", "Đường ấp 2", created_at=utcnow() + timedelta(days=40)),
+            ImportRow(4, "MA", "Đường ấp 3", created_at=datetime(1999, 12, 31, tzinfo=LOCAL_TZ))]
+    result = import_rows(transaction, rows, source="t5")  # type: ignore[arg-type]
+    assert result.imported == 1 and [n for n, _ in result.errors] == [2, 3]
+    assert "không hợp lệ" in result.errors[0][1]
