@@ -19,6 +19,9 @@ from storage.db import is_postgres
 from storage.models import Base
 
 
+SQLITE_CACHE_KIB = 256 * 1024
+
+
 def _table(model: type[Base]) -> Table:
     table = model.__table__
     if not isinstance(table, Table):
@@ -77,10 +80,16 @@ def insert_many(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     defaults = _column_defaults(table, set(keys))
     fixed = tuple(v if p is None or v is None else p(v)
                   for p, v in ((_processor(table.c[name], dialect), v) for name, v in defaults.items()))
-    values: Iterator[tuple[Any, ...]] = (
-        tuple(v if p is None or v is None else p(v) for v, p in zip((row[k] for k in keys), processors, strict=True))
-        + fixed
-        for row in rows)
+    convert = [(i, p) for i, p in enumerate(processors) if p is not None]
+
+    def prepared(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        values = [row[k] for k in keys]
+        for i, process in convert:
+            if values[i] is not None:
+                values[i] = process(values[i])
+        return (*values, *fixed)
+
+    values: Iterator[tuple[Any, ...]] = (prepared(row) for row in rows)
     quote = dialect.identifier_preparer
     columns = ", ".join(quote.quote(name) for name in [*keys, *defaults])
     name = quote.format_table(table)
@@ -98,6 +107,9 @@ def insert_many(session: Session, model: type[Base], rows: Sequence[Mapping[str,
                 for value in values:
                     copy.write_row(value)
         else:
+            # Many rows reach every index of the table: with SQLite's default 2 MB page cache the same pages
+            # are read again and again. The connection keeps this size; only imports write this way.
+            driver.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             driver.executemany(statement, values)
     except dialect.loaded_dbapi.Error as exc:
         # As SQLAlchemy would raise it (IntegrityError, DataError, OperationalError...), so that callers
