@@ -18,7 +18,6 @@ from storage.clock import UTCDateTime
 from storage.db import is_postgres
 from storage.models import Base
 
-
 SQLITE_CACHE_KIB = 256 * 1024
 
 
