@@ -7,7 +7,10 @@ workers ran. With no workers the same calls run in this process.
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing import get_context
@@ -15,6 +18,7 @@ from types import TracebackType
 
 from storage.analysis import Analysis, BulkAnalyzer
 
+PARENT_CHECK_SECONDS = 0.5
 Items = Sequence[tuple[int, str]]
 Hits = list[tuple[int, int, float]]
 
@@ -22,10 +26,18 @@ Hits = list[tuple[int, int, float]]
 _worker: dict[str, BulkAnalyzer] = {}
 
 
-def _start_worker(analyzer: BulkAnalyzer) -> None:
+def _start_worker(analyzer: BulkAnalyzer, parent: int) -> None:
     _worker["analyzer"] = analyzer
     # Ctrl-C reaches the whole process group: the importing process stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_leave_with, args=(parent,), daemon=True).start()
+
+
+def _leave_with(parent: int) -> None:
+    """Ends the worker when the importing process is gone (killed), instead of working on for nobody."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def _analyze(texts: Sequence[str]) -> list[Analysis]:
@@ -46,7 +58,7 @@ class AnalysisPool:
         if self.workers:
             # spawn, not fork: the importing process may run threads (a progress bar) holding locks.
             self._executor = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
-                                                 initializer=_start_worker, initargs=(analyzer,))
+                                                 initializer=_start_worker, initargs=(analyzer, os.getpid()))
 
     def analyze_many(self, texts: Sequence[str]) -> Future[list[Analysis]]:
         if self._executor is not None and texts:

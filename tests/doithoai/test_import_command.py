@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 from typer.testing import CliRunner
 
 from doithoai.cli import app
@@ -20,6 +23,7 @@ from harness.factories import make_world
 from nlp import classify
 from storage.db import make_engine, make_sessionmaker, session_scope
 from storage.models import Question
+from vntext import vn_int
 
 HEADER = ["meeting_code", "text", "field", "status", "created_at", "answer"]
 PLACES = ["ấp 1", "ấp 2", "kênh Xà No", "chợ Ngã Bảy", "tổ 4", "đường Trần Hưng Đạo"]
@@ -171,3 +175,58 @@ def test_a_csv_not_in_utf8_is_refused_in_vietnamese(cli: CliRunner, tmp_path: Pa
     path.write_bytes("meeting_code,text\nMA,Đường ấp 3 hư\n".encode("utf-16"))
     result = cli.invoke(app, ["import", str(path)])
     assert result.exit_code == 1 and "không ở mã UTF-8" in result.output and "Traceback" not in result.output
+
+
+def _workers(pid: int) -> set[int]:
+    """The worker processes of a running import (not multiprocessing's resource tracker)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            for child in (task / "children").read_text().split():
+                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.add(int(child))
+        except OSError:  # a process that ended meanwhile
+            continue
+    return found
+
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
+
+
+def test_killed_mid_import_it_continues_where_it_stopped(cli: CliRunner, db_url: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "long.csv", rows(12_000))
+    engine = make_engine(db_url)
+
+    def count() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(Question)).scalar_one())
+
+    command = [sys.executable, "-m", "doithoai", "import", str(path), "--batch-size", "50", "--workers", "2"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+
+    def some_batches_in() -> bool:
+        assert proc.poll() is None, "the import ended before it could be killed"
+        workers.update(_workers(proc.pid))
+        return count() >= 300
+
+    try:
+        _wait_for(some_batches_in, "the import stores its first batches")
+        proc.kill()
+    finally:
+        proc.wait()
+    assert len(workers) == 2
+    _wait_for(lambda: not any(Path(f"/proc/{w}").exists() for w in workers), "the workers end with the import")
+    stored = count()
+    assert 300 <= stored < 11_995
+    result = cli.invoke(app, ["import", str(path)])
+    assert f"Đã nhập {vn_int(11_995 - stored)} câu hỏi; 5 dòng lỗi." in result.output
+    assert f"{vn_int(stored)} câu đã có từ lần nhập trước" in result.output
+    with engine.connect() as conn:
+        keys = conn.execute(select(func.count(), func.count(distinct(Question.idempotency_key)))).one()
+    engine.dispose()
+    assert tuple(keys) == (11_995, 11_995)
