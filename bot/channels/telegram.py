@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import warnings
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from bot import messages, service
 from bot.context import BotHost
@@ -30,6 +32,9 @@ log = logging.getLogger("doithoai.telegram")
 # Sends run side by side; a small pool keeps httpcore's per-request bookkeeping (quadratic in
 # the number of pooled connections) cheap, and 8 connections to one API host are plenty.
 CONNECTION_POOL_SIZE = 8
+SEND_MESSAGE = "sendMessage"
+# PTB suggests `Bot.send_message` whenever a method it wraps goes through `do_api_request`.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(sendMessage|getUpdates)'", category=PTBUserWarning)
 
 
 def incoming_from_update(update: Update) -> Incoming | None:
@@ -164,9 +169,15 @@ class TelegramSender:
         parts = chunks(out.text)
         try:
             for i, part in enumerate(parts):
-                # Generous timeouts: a timed-out send may still have arrived, and is then sent again.
-                await self.app.bot.send_message(int(chat_id), part, read_timeout=30, write_timeout=30,
-                                                reply_markup=keyboard(out) if i == len(parts) - 1 else None)
+                params: dict[str, Any] = {"chat_id": int(chat_id), "text": part}
+                markup = keyboard(out) if i == len(parts) - 1 else None
+                if markup is not None:
+                    params["reply_markup"] = markup
+                # The raw request: the sent message Telegram returns is not needed, and parsing it
+                # into objects cost more than the rest of the send. Generous timeouts: a timed-out
+                # send may still have arrived, and is then sent again.
+                await self.app.bot.do_api_request(SEND_MESSAGE, api_kwargs=params,
+                                                  read_timeout=30, write_timeout=30)
         except RetryAfter as exc:
             raise SendError(f"Telegram 429: {exc}", retry_after=_seconds(exc.retry_after)) from exc
         except (Forbidden, BadRequest) as exc:

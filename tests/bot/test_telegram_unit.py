@@ -31,10 +31,12 @@ class FakeApp:
         self.sent: list[tuple[int, str, Any]] = []
         self.bot = self
 
-    async def send_message(self, chat_id: int, text: str, **kw: Any) -> None:
+    async def do_api_request(self, endpoint: str, api_kwargs: dict[str, Any], **kw: Any) -> bool:
         if self.error is not None:
             raise self.error
-        self.sent.append((chat_id, text, kw.get("reply_markup")))
+        assert endpoint == "sendMessage" and kw.get("return_type") is None
+        self.sent.append((api_kwargs["chat_id"], api_kwargs["text"], api_kwargs.get("reply_markup")))
+        return True
 
 
 def counts(ctx: BotTestContext) -> tuple[int, int]:
