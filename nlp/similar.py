@@ -143,6 +143,15 @@ class SimilarIndex:
         return np.asarray(cosine, dtype=np.float64)
 
 
+@lru_cache(maxsize=65536)
+def _compared(text: str) -> tuple[Signature, Mapping[str, float]]:
+    """A candidate's signature and word vector in one look-up by its text: a meeting's open
+    questions are compared again with each new question, and hashing the text is cheaper than
+    hashing its signature."""
+    sig = signature(text)
+    return sig, word_vector(sig)
+
+
 def find_similar(
     text: str | Signature,
     candidates: Sequence[tuple[Hashable, str]],
@@ -159,8 +168,7 @@ def find_similar(
         return []
     cosines: list[tuple[float, int, Signature]] = []
     for pos, (_, ctext) in enumerate(candidates):
-        other = signature(ctext)
-        vector = word_vector(other)
+        other, vector = _compared(ctext)
         common = query.keys() & vector.keys()
         if common:
             cosines.append((sum(query[t] * vector[t] for t in common), pos, other))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from nlp.duplicate_eval import default_groups_path, evaluate_duplicates, load_groups
 from nlp.grouping import DuplicateHit, group
 from nlp.signature import numbers_agree, signature
-from nlp.similar import SimilarIndex, find_similar, similar_all
+from nlp.similar import SUGGEST_MIN, SimilarIndex, find_similar, similar_all
 
 ROAD = "Đường vào ấp 3 bị hư nặng, xin cho biết khi nào sửa?"
 
@@ -29,6 +29,24 @@ def test_suggestions_rank_the_same_concern_first() -> None:
     assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
     assert 4 not in [cid for cid, _ in found]
     assert find_similar("", candidates) == [] and find_similar("😀", candidates) == []
+
+
+def test_suggestions_match_an_index_of_the_meeting_so_far() -> None:
+    """Each labelled message arriving in turn is offered the same duplicates by `find_similar`
+    (the intake path, whose candidates are compared again with every new question) as by an
+    index of the messages before it; asked twice, it answers the same."""
+    messages = [m for g in load_groups() for m in g.messages]
+    index = SimilarIndex()
+    earlier: list[tuple[int, str]] = []
+    offered = 0
+    for pos, text in enumerate(messages):
+        expected = index.query(text, top=5, min_score=SUGGEST_MIN) if earlier else []
+        assert find_similar(text, earlier) == expected
+        assert find_similar(text, list(earlier)) == expected
+        offered += bool(expected)
+        index.add(pos, text)
+        earlier.append((pos, text))
+    assert offered >= len(messages) // 3
 
 
 def test_similar_all_leaves_each_question_out_of_its_own_list() -> None:
