@@ -82,6 +82,8 @@ class SharedRateLimiter:
     """
 
     RETAKES = 3
+    PAUSE_CHECK = 1.0
+    """With no pace to keep, the seconds between two readings of the shared pause."""
 
     def __init__(self, ctx: BotHost, channel: str, per_second: float, per_chat: float) -> None:
         self.ctx = ctx
@@ -91,6 +93,7 @@ class SharedRateLimiter:
         self.chat_burst = (CHAT_BURST - 1) * self.chat_step
         self.local = RateLimiter(0, 0)  # only its pause: what this process learnt from a 429
         self._writes: set[asyncio.Task[None]] = set()
+        self._pause_read = float("-inf")
 
     def _steps(self, chat_id: str) -> dict[str, tuple[float, float]]:
         steps = {self.channel: (self.step, 0.0)}
@@ -122,9 +125,30 @@ class SharedRateLimiter:
         except BUSY:
             log.warning("could not share a %s pause of %.1f s; this process keeps it", self.channel, seconds)
 
+    def _read_pause(self) -> float:
+        def read() -> float:
+            with self.ctx.transaction() as session:
+                return ratelimits.paused_for(session, self.channel)
+
+        return retrying(read, attempts=10)
+
+    async def _follow_pause(self) -> None:
+        """Limits lifted: no slot to reserve per send, only another process's 429 pause to keep,
+        read now and then instead of in a transaction per send."""
+        now = time.monotonic()
+        if now - self._pause_read >= self.PAUSE_CHECK:
+            self._pause_read = now
+            wait = await asyncio.to_thread(self._read_pause)
+            if wait > 0:
+                self.local.pause(wait)
+        await self.local.wait_pause()
+
     async def acquire(self, chat_id: str) -> None:
         """Wait for this send's slot. A send that wakes up well after its slot (a stalled process)
         takes a fresh one rather than leaving in a burst with the sends of the slots after it."""
+        if self.step == 0 and self.chat_step == 0:
+            await self._follow_pause()
+            return
         for _ in range(self.RETAKES):
             await self.local.wait_pause()
             wait = await asyncio.to_thread(self._reserve, chat_id)

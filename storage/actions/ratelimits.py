@@ -8,7 +8,7 @@ Times are the database's clock, so workers on several hosts agree.
 
 from __future__ import annotations
 
-from sqlalchemy import Result, delete, func, literal_column
+from sqlalchemy import Result, delete, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,12 @@ def reserve(session: Session, steps: dict[str, tuple[float, float]]) -> float:
         RateSlot.key, RateSlot.next_at - RateSlot.step, literal_column("extract(epoch from clock_timestamp())")))
     waits = [max(float(paced) - steps[key][1], float(now)) - float(now) for key, paced, now in result.all()]
     return max(0.0, *waits)
+
+
+def paused_for(session: Session, key: str) -> float:
+    """Seconds before `key` may send again: what is left of a pause (0 when none)."""
+    ahead = session.scalar(select(RateSlot.next_at - _NOW).where(RateSlot.key == key))
+    return max(0.0, float(ahead or 0.0))
 
 
 def pause(session: Session, key: str, seconds: float) -> None:

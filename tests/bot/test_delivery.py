@@ -22,7 +22,7 @@ from bot.messages import Outgoing
 from harness.bot import BotTestContext, make_context
 from harness.servers import serve_app
 from storage.actions.outbox import enqueue
-from storage.models import Outbox
+from storage.models import Outbox, RateSlot
 from tests.bot.zalo_emulator import ZaloEmulator
 
 
@@ -221,3 +221,18 @@ async def test_a_pause_longer_than_the_lease_sends_nothing_twice(pg_ctx: BotTest
     await run_until_done(*pool, ctx=pg_ctx)
     assert statuses(pg_ctx) == Counter({"sent": 40})
     assert len(sender.sent) == 40 and set(sender.sent.values()) == {1}, "a row was sent twice"
+
+
+async def test_lifted_shared_limits_reserve_no_slot_but_keep_a_shared_pause(pg_ctx: BotTestContext) -> None:
+    """With no pace to keep, sends take no slot in the database; a 429 pause another process shared still holds."""
+    other, here = (limits.SharedRateLimiter(pg_ctx, "zalo", 0, 0) for _ in range(2))
+    for i in range(20):
+        await here.acquire(f"c{i}")
+    with pg_ctx.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(RateSlot)) == 0
+    other.pause(0.5)
+    await asyncio.gather(*other._writes)
+    fresh = limits.SharedRateLimiter(pg_ctx, "zalo", 0, 0)
+    start = time.monotonic()
+    await fresh.acquire("c0")
+    assert time.monotonic() - start >= 0.3
