@@ -4,9 +4,12 @@ the same concrete concern is near certain, so that one answer can safely reach e
 Candidate pairs come from MinHash-LSH on character 3-grams and from sharing a rare word (a place
 name, a concrete problem), never from an all-pairs loop. A pair is kept when its score (word
 cosine and character Jaccard, as in `nlp.similar`) reaches `GROUP_MIN`; pairs are then joined most
-similar first, refusing a join that would put different numbers ("ấp 3", "ấp 5") or different
-topic words ("cúp nước", "cúp điện") in one group. A group is named after its first member in
-input order. `GROUP_MIN` was tuned on `nlp/data/duplicates/dev.txt` (pair F1, look-alikes merged).
+similar first, refusing a join that would put different numbers ("ấp 3", "ấp 5"), different
+named places ("xã Phước Lợi", "xã Phước Hưng") or different topic words ("cúp nước", "cúp điện")
+in one group, or whose problem words (beyond the place they share) overlap less than
+`PROBLEM_MIN`. A group is named after its first member in
+input order. `GROUP_MIN` and `PROBLEM_MIN` were tuned on `nlp/data/duplicates/dev.txt` (pair F1, look-alikes
+merged).
 """
 
 from __future__ import annotations
@@ -18,13 +21,23 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from nlp.signature import Signature, lexicon, numbers_agree, signature, topics_clash
+from nlp.signature import (
+    Signature,
+    lexicon,
+    numbers_agree,
+    places_differ,
+    problem_overlap,
+    signature,
+    topics_clash,
+)
 from nlp.similar import WORD_SHARE, word_vector
 
 __all__ = ["GROUP_MIN", "DuplicateHit", "group"]
 
 GROUP_MIN = 0.45
 """Minimum pair score for two questions to be grouped automatically."""
+PROBLEM_MIN = 0.25
+"""Minimum `problem_overlap` of a joined pair: sharing the place is not sharing the problem."""
 _BANDS = 20
 _ROWS = 2
 _WINDOW = 4
@@ -158,23 +171,26 @@ def _union_pairs(
 class _Numbers:
     """The numbers a group of questions names, so that merging two groups can be refused."""
 
-    __slots__ = ("numbers", "places")
+    __slots__ = ("names", "numbers", "places")
 
-    def __init__(self, numbers: frozenset[str], places: dict[str, frozenset[str]]) -> None:
+    def __init__(self, numbers: frozenset[str], places: dict[str, frozenset[str]], names: frozenset[str]) -> None:
         self.numbers = numbers
         self.places = places
+        self.names = names
 
     @classmethod
     def of(cls, sig: Signature) -> _Numbers | None:
-        if not sig.numbers and not sig.places:
+        if not sig.numbers and not sig.places and not sig.names:
             return None
         places: dict[str, set[str]] = {}
         for word, num in sig.places:
             places.setdefault(word, set()).add(num)
-        return cls(sig.numbers, {w: frozenset(v) for w, v in places.items()})
+        return cls(sig.numbers, {w: frozenset(v) for w, v in places.items()}, sig.names)
 
     def compatible(self, other: _Numbers) -> bool:
         if self.numbers and other.numbers and not (self.numbers & other.numbers):
+            return False
+        if self.names and other.names and not (self.names & other.names):
             return False
         for word, nums in self.places.items():
             theirs = other.places.get(word)
@@ -186,7 +202,7 @@ class _Numbers:
         places = dict(self.places)
         for word, nums in other.places.items():
             places[word] = places.get(word, frozenset()) | nums
-        return _Numbers(self.numbers | other.numbers, places)
+        return _Numbers(self.numbers | other.numbers, places, self.names | other.names)
 
 
 def _merge(
@@ -219,7 +235,8 @@ def _merge(
             ia, ib = info.get(ra), info.get(rb)
             if ia is not None and ib is not None and not ia.compatible(ib):
                 continue
-            if topics_clash(sigs[a].words, sigs[b].words) or not numbers_agree(sigs[a], sigs[b]):
+            names = (ia.names if ia is not None else frozenset()) | (ib.names if ib is not None else frozenset())
+            if not _same_concern(sigs[a], sigs[b], names):
                 continue
             parent[rb] = ra
             if ib is not None:
@@ -229,6 +246,14 @@ def _merge(
         if sim > best[b]:
             best[b] = sim
     return [find(x) for x in range(m)], best
+
+
+def _same_concern(a: Signature, b: Signature, names: frozenset[str]) -> bool:
+    """The precise check of a joined pair: same numbered and named places, and the same problem
+    beyond the place (`names`: the places their groups name)."""
+    if topics_clash(a.words, b.words) or not numbers_agree(a, b) or places_differ(a, b):
+        return False
+    return problem_overlap(a, b, names) >= PROBLEM_MIN
 
 
 def _binary_matrix(sets: Sequence[frozenset[str]]) -> csr_matrix:

@@ -1,9 +1,11 @@
 """The comparison form of a question and the precise check of two questions.
 
 A question is compared on its diacritic-free normalised content words (function words dropped),
-their character 3-grams, and the numbers it names with the word before them ("ấp 3", "tổ 5").
-Two questions agree when the numbers they name do not differ ("ấp 3" is not "ấp 5") and they do
-not differ in a topic word ("cúp nước" is not "cúp điện"). Word weights (rarity) and topic words
+their character 3-grams, the numbers it names with the word before them ("ấp 3", "tổ 5"), the
+places it names ("xã Phước Lợi") and its problem words (the content words that name no place).
+Two questions agree when the numbers they name do not differ ("ấp 3" is not "ấp 5"), they do
+not differ in a topic word ("cúp nước" is not "cúp điện"), and neither names a place the other
+does not mention. Word weights (rarity) and topic words
 come from the bundled corpus.
 """
 
@@ -17,7 +19,17 @@ from pathlib import Path
 
 from nlp.text import normalize, strip_diacritics, tokens
 
-__all__ = ["Lexicon", "Signature", "jaccard", "lexicon", "numbers_agree", "signature", "topics_clash"]
+__all__ = [
+    "Lexicon",
+    "Signature",
+    "jaccard",
+    "lexicon",
+    "numbers_agree",
+    "places_differ",
+    "problem_overlap",
+    "signature",
+    "topics_clash",
+]
 
 # Words after which a number names a place or an object: "ấp 3", "tổ 5", "quốc lộ 61".
 _PLACE_WORDS = frozenset(
@@ -28,6 +40,10 @@ _PLACE_WORDS = frozenset(
 )
 _DIGIT_RE = re.compile(r"\d")
 
+# Words between "trường" and its name: "trường tiểu học Bình Minh", "trường THCS Tân Thành".
+_SCHOOL_LEVELS = frozenset(["tieu", "trung", "hoc", "co", "so", "pho", "thong", "mam", "non", "thcs", "thpt"])
+_NAME_MAX = 2
+"""Syllables of a place name kept: "Phước Lợi" of "xã Phước Lợi gần chợ"."""
 _TOPIC_MIN_LINES = 4
 _TOPIC_SHARE = 0.5
 
@@ -39,7 +55,9 @@ _NOT_NAMES = frozenset(
     [
         "vo", "ra", "len", "xuong", "nha", "ong", "tre", "go", "khi", "sat", "be", "tong", "dat", "hoc",
         "tieu", "trung", "mam", "cap", "moi", "cu", "dal", "nho", "lon", "chinh", "giao", "thong", "nong",
-        "thon", "lien", "truoc", "sau", "trong", "ngoai", "hu", "nat", "ngap", "tren", "duoi", "khu", "so"
+        "thon", "lien", "truoc", "sau", "trong", "ngoai", "hu", "nat", "ngap", "tren", "duoi", "khu", "so",
+        # "xả nước", "xả rác", "xả thải", "xả lũ" read "xa" without diacritics.
+        "nuoc", "rac", "thai", "lu",
     ]
 )
 
@@ -107,6 +125,10 @@ class Signature:
     places: tuple[tuple[str, str], ...]
     content: tuple[str, ...] = ()
     """The content words in their order."""
+    names: frozenset[str] = frozenset()
+    """The places it names, without their place word: "4" for "thôn 4", "phu hoa" for "ấp Phú Hòa"."""
+    problem: frozenset[str] = frozenset()
+    """The content words that do not name a place: what is wrong there."""
 
 
 def signature(text: str, normalized: bool = False) -> Signature:
@@ -116,7 +138,8 @@ def signature(text: str, normalized: bool = False) -> Signature:
 
 @lru_cache(maxsize=65536)
 def _signature(text: str, normalized: bool) -> Signature:
-    toks = _canonical(tokens(strip_diacritics(text if normalized else normalize(text))))
+    raw = tokens(strip_diacritics(text if normalized else normalize(text)))
+    toks = _canonical(raw)
     stop = _stopwords()
     content = [t for t in toks if t not in stop and t.isascii()]
     joined = " " + " ".join(content) + " "
@@ -131,7 +154,39 @@ def _signature(text: str, normalized: bool) -> Signature:
         )
     )
     shingles = frozenset(joined[i : i + 3] for i in range(len(joined) - 2)) if content else frozenset()
-    return Signature(frozenset(content), shingles, numbers, places, tuple(content))
+    names, name_words = _names(raw, stop)
+    problem = frozenset(
+        t for t in content if t not in _ANY_PLACE_WORD and t not in name_words and not _DIGIT_RE.search(t)
+    )
+    return Signature(frozenset(content), shingles, numbers, places, tuple(content), names, problem)
+
+
+def _names(toks: list[str], stop: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """The names after place words: the number ("tổ 12") or up to `_NAME_MAX` name syllables
+    ("xã Phước Lợi"), so that "Phước Lợi" and "Phước Hưng" are two places; and the words of
+    those names and of school levels ("trường tiểu học"), which say where, not what."""
+    names: set[str] = set()
+    words: set[str] = set()
+    for i in range(1, len(toks)):
+        prev, start = toks[i - 1], i
+        if prev == "truong":
+            while start < len(toks) - 1 and toks[start] in _SCHOOL_LEVELS:
+                words.add(toks[start])
+                start += 1
+        word = toks[start]
+        if prev not in _ANY_PLACE_WORD or word in _ANY_PLACE_WORD or not _place(prev, word, stop):
+            continue
+        if _DIGIT_RE.search(word):
+            names.add(word)
+            continue
+        parts = [word]
+        for nxt in toks[start + 1 : start + _NAME_MAX]:
+            if nxt in stop or nxt in _NOT_NAMES or nxt in _ANY_PLACE_WORD or _DIGIT_RE.search(nxt):
+                break
+            parts.append(nxt)
+        names.add(" ".join(parts))
+        words.update(parts)
+    return frozenset(names), frozenset(words)
 
 
 @dataclass(frozen=True)
@@ -187,6 +242,28 @@ def numbers_agree(a: Signature, b: Signature) -> bool:
             if word in pa and num not in pa[word]:
                 return False
     return True
+
+
+def places_differ(a: Signature, b: Signature) -> bool:
+    """Each names a place the other does not mention: "đèn đường Trần Phú" is not "đèn đường
+    thôn 4", "xã Phước Lợi" is not "xã Phước Hưng"."""
+    b_text, a_text = " " + " ".join(b.content) + " ", " " + " ".join(a.content) + " "
+    return any(f" {n} " not in b_text for n in a.names) and any(f" {n} " not in a_text for n in b.names)
+
+
+def problem_overlap(a: Signature, b: Signature, names: frozenset[str] = frozenset()) -> float:
+    """Cosine of the rarity-weighted words that do not name a place: how far two questions
+    about one place raise the same problem. A name either of them, or `names` (their groups'),
+    gives with a place word is no problem word even where it comes without ("kiet 45 hung vuong")."""
+    named = {w for name in a.names | b.names | names for w in name.split()}
+    pa, pb = a.problem - named, b.problem - named
+    if not pa or not pb:
+        return 0.0
+    idf, unknown = lexicon().idf, lexicon().unknown
+    shared = sum(idf.get(w, unknown) ** 2 for w in pa & pb)
+    norm_a = math.sqrt(sum(idf.get(w, unknown) ** 2 for w in pa))
+    norm_b = math.sqrt(sum(idf.get(w, unknown) ** 2 for w in pb))
+    return shared / (norm_a * norm_b)
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

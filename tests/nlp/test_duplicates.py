@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from nlp.duplicate_eval import default_groups_path, evaluate_duplicates, load_groups
-from nlp.grouping import DuplicateHit, group
-from nlp.signature import numbers_agree, signature
+from nlp.grouping import PROBLEM_MIN, DuplicateHit, group
+from nlp.signature import numbers_agree, places_differ, problem_overlap, signature
 from nlp.similar import SUGGEST_MIN, SimilarIndex, find_similar, similar_all
 
 ROAD = "Đường vào ấp 3 bị hư nặng, xin cho biết khi nào sửa?"
@@ -99,3 +99,19 @@ def test_labelled_groups_meet_the_tuned_figures() -> None:
     report = evaluate_duplicates(groups)
     assert report["similar"]["first"] >= 0.85 and report["similar"]["top3"] >= 0.95
     assert report["grouping"]["f1"] >= 0.7 and report["grouping"]["lookalike_merged"] <= 0.05
+
+
+def test_group_keeps_other_places_and_other_problems_apart() -> None:
+    items = [
+        ("a", "Trại heo ở xã Phước Lợi xả nước thải ra kênh, mùi hôi thối nồng nặc."),
+        ("b", "trai heo xa phuoc loi xa nuoc thai ra kenh hoi thoi lam"),
+        ("c", "Trại heo ở xã Phước Hưng xả nước thải ra kênh, mùi hôi thối nồng nặc."),
+        ("d", "Kiệt 45 đường Hùng Vương mỗi lần mưa là ngập, nước tràn vào nhà dân."),
+        ("e", "kiet 45 hung vuong co nha xay lan ra hem, bao phuong roi ma chua xu"),
+        ("f", "Một hộ ở kiệt 45 đường Hùng Vương xây nhà lấn ra lối đi chung, phường chưa xử lý."),
+    ]
+    by_id = {h.id: h.group for h in group(items)}
+    assert by_id["b"] == "a" and by_id["c"] == "c"
+    assert by_id["f"] == "e" and by_id["d"] == "d"
+    assert places_differ(signature(items[0][1]), signature(items[2][1]))
+    assert problem_overlap(signature(items[3][1]), signature(items[5][1])) < PROBLEM_MIN
