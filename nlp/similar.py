@@ -4,8 +4,11 @@ score in [0, 1].
 Candidates come from a cosine over weighted content words and word pairs of the diacritic-free
 text (a word's weight is its rarity in the bundled corpus, so place names and concrete problems
 count most); the best candidates are then rescored with their character 3-grams, and a score is
-cut when the two name different numbers ("ấp 3", "ấp 5") or differ in a topic word ("cúp nước",
-"cúp điện"). The weights were tuned on the paraphrase groups of `nlp/data/duplicates/dev.txt`.
+cut when the two name different numbers ("ấp 3", "ấp 5"), differ in a topic word ("cúp nước",
+"cúp điện") or each name a place the other does not ("thôn 4", "thôn 7"). The place rules of the
+grouping stage only re-rank here, never drop a candidate: a score is lowered as the problem words
+(those naming no place) share less, and raised when both name the same place and the same problem.
+The weights were tuned on the paraphrase groups of `nlp/data/duplicates/dev.txt`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,16 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csc_matrix, csr_matrix
 
-from nlp.signature import Signature, jaccard, lexicon, numbers_agree, signature, topics_clash
+from nlp.signature import (
+    Signature,
+    jaccard,
+    lexicon,
+    numbers_agree,
+    places_differ,
+    problem_overlap,
+    signature,
+    topics_clash,
+)
 
 __all__ = [
     "SUGGEST_MIN",
@@ -35,6 +47,13 @@ NUMBER_PENALTY = 0.5
 """A score is multiplied by this when the two questions name different numbers."""
 TOPIC_PENALTY = 0.6
 """A score is multiplied by this when the two questions differ in a topic word."""
+PLACE_PENALTY = 0.5
+"""A score is multiplied by this when each names a place the other does not mention."""
+PROBLEM_SHARE = 0.3
+"""Share of a score that depends on the overlap of the problem words (those naming no place)."""
+PROBLEM_BONUS = 0.4
+"""When both name a same place and no other, this share of the gap to 1, times the problem-word
+overlap, is added: same place and same problem."""
 SUGGEST_MIN = 0.25
 """Below this score a question is not proposed as a duplicate at intake."""
 _RESCORE = 30
@@ -56,12 +75,26 @@ def word_vector(sig: Signature) -> Mapping[str, float]:
 
 def pair_score(a: Signature, b: Signature, cosine: float) -> float:
     """The score of two questions from their word cosine and their signatures."""
+    return _scores(a, b, cosine)[1]
+
+
+def _scores(a: Signature, b: Signature, cosine: float) -> tuple[float, float]:
+    """The score before the place and problem re-ranking, which decides whether a candidate is
+    kept (so re-ranking never drops one), and the score after it, which orders them."""
     score = WORD_SHARE * cosine + (1 - WORD_SHARE) * jaccard(a.shingles, b.shingles)
     if not numbers_agree(a, b):
         score *= NUMBER_PENALTY
     if topics_clash(a.words, b.words):
         score *= TOPIC_PENALTY
-    return round(min(1.0, max(0.0, score)), 4)
+    kept = round(min(1.0, max(0.0, score)), 4)
+    differ = places_differ(a, b)
+    if differ:
+        score *= PLACE_PENALTY
+    overlap = problem_overlap(a, b)
+    score *= 1 - PROBLEM_SHARE + PROBLEM_SHARE * overlap
+    if not differ and a.names & b.names:
+        score += PROBLEM_BONUS * overlap * (1 - score)
+    return kept, round(min(1.0, max(0.0, score)), 4)
 
 
 class SimilarIndex:
@@ -118,8 +151,8 @@ class SimilarIndex:
         if candidates.size > _RESCORE:
             part = np.argpartition(-cosine[candidates], _RESCORE - 1)[:_RESCORE]
             candidates = candidates[part]
-        scored = [(pair_score(sig, self._sigs[pos], float(cosine[pos])), int(pos)) for pos in candidates]
-        scored = [(s, pos) for s, pos in scored if s > 0 and s >= min_score]
+        scores = [(_scores(sig, self._sigs[pos], float(cosine[pos])), int(pos)) for pos in candidates]
+        scored = [(s, pos) for (kept, s), pos in scores if kept > 0 and kept >= min_score]
         scored.sort(key=lambda item: (-item[0], item[1]))
         return [(self._ids[pos], s) for s, pos in scored[:top]]
 
@@ -173,8 +206,8 @@ def find_similar(
         if common:
             cosines.append((sum(query[t] * vector[t] for t in common), pos, other))
     cosines.sort(key=lambda item: (-item[0], item[1]))
-    scored = [(pair_score(sig, other, cosine), pos) for cosine, pos, other in cosines[:_RESCORE]]
-    scored = [(score, pos) for score, pos in scored if score > 0 and score >= min_score]
+    scores = [(_scores(sig, other, cosine), pos) for cosine, pos, other in cosines[:_RESCORE]]
+    scored = [(score, pos) for (kept, score), pos in scores if kept > 0 and kept >= min_score]
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [(candidates[pos][0], score) for score, pos in scored[:limit]]
 

@@ -97,7 +97,7 @@ def test_labelled_groups_meet_the_tuned_figures() -> None:
     groups = load_groups()
     assert len(groups) >= 35 and all(len(g.messages) >= 1 for g in groups)
     report = evaluate_duplicates(groups)
-    assert report["similar"]["first"] >= 0.85 and report["similar"]["top3"] >= 0.95
+    assert report["similar"]["first"] >= 0.88 and report["similar"]["top3"] >= 0.97
     assert report["grouping"]["f1"] >= 0.7 and report["grouping"]["lookalike_merged"] <= 0.05
 
 
@@ -115,3 +115,21 @@ def test_group_keeps_other_places_and_other_problems_apart() -> None:
     assert by_id["f"] == "e" and by_id["d"] == "d"
     assert places_differ(signature(items[0][1]), signature(items[2][1]))
     assert problem_overlap(signature(items[3][1]), signature(items[5][1])) < PROBLEM_MIN
+
+
+def test_suggestions_rank_other_places_and_other_problems_lower_but_keep_them() -> None:
+    """A candidate naming another place, or raising another problem at the same place, is ranked
+    below the same concern but still offered: suggestions favour recall."""
+    query = "Trại heo ở xã Phước Lợi xả nước thải ra kênh, mùi hôi thối nồng nặc."
+    candidates = [
+        (1, "Trại heo ở xã Phước Hưng xả nước thải ra kênh, mùi hôi thối nồng nặc."),
+        (2, "xa phuoc loi co duong hu nang"),
+        (3, "trai heo xa phuoc loi xa nuoc thai hoi thoi lam"),
+    ]
+    found = find_similar(query, candidates, min_score=0.0)
+    assert found[0][0] == 3 and {cid for cid, _ in found} == {1, 2, 3}
+    assert all(0.0 < score <= 1.0 for _, score in found)
+    index = SimilarIndex()
+    for cid, text in candidates:
+        index.add(cid, text)
+    assert index.query(query, min_score=0.0) == found
