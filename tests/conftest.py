@@ -4,6 +4,7 @@ classifier trained once per session."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -170,3 +171,27 @@ def new_page(chromium: Browser) -> Iterator[Callable[..., Page]]:
     yield open_page
     for context in opened:
         context.close()
+
+
+@pytest.fixture
+def ask_on_web_chat(new_page: Callable[..., Page]) -> Callable[[str, str], tuple[Page, str]]:
+    """A citizen on a phone opens the web chat at `url`, asks `text` anonymously, sends it and accepts
+    the field the bot guessed; returns the page and the ticket code the bot showed."""
+
+    def ask(url: str, text: str) -> tuple[Page, str]:
+        from playwright.sync_api import expect
+
+        page = new_page(420, 760)
+        page.goto(url)
+        page.get_by_role("button", name="Hỏi ẩn danh").click()
+        page.locator("#text").fill(text)
+        page.locator("#text").press("Enter")
+        page.locator(".msg.bot .buttons button", has_text="Gửi").last.click()
+        page.locator(".msg.bot .buttons button", has_text="Đúng").last.click()
+        ticket = re.compile(r"[A-Z]{2}-\d{4}-\d{6}")
+        expect(page.locator(".msg.bot").last).to_contain_text(ticket)
+        found = ticket.search(page.locator(".msg.bot").last.inner_text())
+        assert found is not None
+        return page, found.group(0)
+
+    return ask
