@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -142,33 +142,20 @@ def load_average() -> list[float]:
 @contextmanager
 def database(backend: str, folder: Path, pg_url: str) -> Iterator[str]:
     """A fresh migrated database with the test world: a file, or a new PostgreSQL database dropped after."""
-    from sqlalchemy import create_engine, text
-
+    from harness.databases import scratch_postgres
     from harness.factories import make_world
-    from storage.db import make_engine, make_sessionmaker, normalise_url, session_scope
+    from storage.db import make_engine, make_sessionmaker, session_scope
     from storage.migrate import upgrade
 
-    admin = None
-    if backend == "sqlite":
-        url = f"sqlite:///{folder / 'bench.db'}"
-    else:
-        name = f"doithoai_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(normalise_url(pg_url), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = f"{pg_url.rsplit('/', 1)[0]}/{name}"
-    try:
+    with contextlib.ExitStack() as stack:
+        url = (f"sqlite:///{folder / 'bench.db'}" if backend == "sqlite"
+               else stack.enter_context(scratch_postgres(pg_url)))
         upgrade(url)
         engine = make_engine(url)
         with session_scope(make_sessionmaker(engine)) as session:
             make_world(session)
         engine.dispose()
         yield url
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def stored_questions(url: str) -> Counter[str]:

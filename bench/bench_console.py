@@ -18,7 +18,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -27,11 +26,12 @@ from typing import Any
 
 import httpx
 import uvicorn
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from doithoai.config import Settings
+from harness.databases import scratch_postgres
 from storage import lifecycle
 from storage.actions import meetings, units, users
 from storage.analysis import PlainAnalyzer, fold
@@ -180,8 +180,8 @@ def measure(url: str, big_meeting: int, runs: int, tmp: Path) -> dict[str, Any]:
         client.post("/login", data={"username": "tinh", "password": PASSWORD, "csrf_token": token})
         with ctx.sessions() as s:
             province = s.execute(text("SELECT id FROM units WHERE code = 'HG'")).scalar_one()
-            sample = s.execute(text("SELECT id FROM questions WHERE meeting_id = :m AND duplicate_of_id IS NULL "
-                                    "ORDER BY id DESC LIMIT 1"), {"m": big_meeting}).scalar_one()
+            sample = list(s.execute(text("SELECT id FROM questions WHERE meeting_id = :m AND duplicate_of_id IS NULL "
+                                         "ORDER BY id DESC LIMIT 500"), {"m": big_meeting}).scalars())
         rnd = random.Random(3)
         q_page = f"/meetings/{big_meeting}/queue"
         out = {
@@ -189,7 +189,7 @@ def measure(url: str, big_meeting: int, runs: int, tmp: Path) -> dict[str, Any]:
             "filtered_search": _timed(lambda: client.get(q_page, params={
                 "q": rnd.choice(["duong vao ap", "mất điện", "so do", "phèn"]), "status": "open",
                 "field": rnd.choice(FIELDS[:6])}), runs),
-            "question_page": _timed(lambda: client.get(f"/questions/{sample - rnd.randint(0, 500)}"), runs),
+            "question_page": _timed(lambda: client.get(f"/questions/{rnd.choice(sample)}"), runs),
             "province_report": _timed(lambda: client.get("/reports", params={"unit": province}), max(5, runs // 4)),
         }
     server.should_exit = True
@@ -208,19 +208,13 @@ def run_backend(backend: str, total: int, runs: int, pg_url: str) -> dict[str, A
             return {"backend": backend, **built, **measure(url, built["big_meeting"], runs, tmp)}
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    name = f"doithoai_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine("postgresql+psycopg://" + pg_url.split("://", 1)[1], isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"{pg_url.rsplit('/', 1)[0]}/{name}"
     try:
-        upgrade(url)
-        built = build(url, total)
-        return {"backend": backend, **built, **measure(url, built["big_meeting"], runs, tmp)}
+        with scratch_postgres(pg_url) as url:
+            upgrade(url)
+            built = build(url, total)
+            return {"backend": backend, **built, **measure(url, built["big_meeting"], runs, tmp)}
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:

@@ -20,13 +20,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.exc import OperationalError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from harness.databases import scratch_postgres
 from harness.results import print_results
 from nlp.corpus import default_corpus_dir, load_corpus
 from nlp.fields import load_fields
@@ -39,7 +41,6 @@ from storage.models import Question
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_SECONDS = 120.0
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # The seed's five years: 22 province, 94 district and 663 commune meetings.
 MEETINGS = 22 + 94 + 663
 BAD_KINDS = ("meeting", "field", "nul", "date")
@@ -124,21 +125,13 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def with_postgres(fn: object) -> dict[str, object] | None:
-    name = f"doithoai_bench_{uuid.uuid4().hex[:8]}"
+def with_postgres(fn: Callable[[str], dict[str, object]]) -> dict[str, object] | None:
     try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - no PostgreSQL here: that backend is skipped, said why
+        with scratch_postgres() as url:
+            return fn(url)
+    except OperationalError as exc:  # no PostgreSQL here: that backend is skipped, said why
         print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
         return None
-    try:
-        return fn(f"postgresql://postgres@127.0.0.1:5432/{name}")  # type: ignore[operator,no-any-return]
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:

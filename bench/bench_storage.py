@@ -12,14 +12,15 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
+from sqlalchemy.exc import OperationalError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from harness.databases import scratch_postgres
 from harness.results import print_results
 from storage import lifecycle, reports
 from storage.actions import meetings, units
@@ -38,7 +39,6 @@ SEED = [("tỉnh", 22, 16_853), ("huyện", 94, 122_159), ("xã", 663, 37_374)]
 STATUS_MIX = [(lifecycle.RESOLVED, 0.80), (lifecycle.IN_PROGRESS, 0.06), (lifecycle.ASSIGNED, 0.04),
               (lifecycle.UNRESOLVED, 0.02), (lifecycle.ESCALATED, 0.01), (lifecycle.TRIAGED, 0.03),
               (lifecycle.RECEIVED, 0.04)]
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def build(url: str, total: int) -> dict[str, float]:
@@ -136,22 +136,13 @@ def run_sqlite(total: int) -> dict[str, float]:
 
 
 def run_postgres(total: int) -> dict[str, float] | None:
-    name = f"doithoai_bench_{uuid.uuid4().hex[:8]}"
     try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
+        with scratch_postgres() as url:
+            upgrade(url)
+            return build(url, total)
+    except OperationalError as exc:  # no PostgreSQL here: that backend is skipped, said why
         print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
         return None
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    try:
-        upgrade(url)
-        return build(url, total)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:
