@@ -82,7 +82,7 @@ def submit_with_attachments(
         stored = submit_question(session, meeting_id=meeting_id, text=text, channel=channel, citizen_id=citizen_id,
                                  idempotency_key=idempotency_key, field=field, citizen_field=citizen_field,
                                  analyzer=analyzer)
-        attached = session.scalar(select(func.count()).where(Attachment.question_id == stored.id))
+        attached = bool(uploads) and session.scalar(select(func.count()).where(Attachment.question_id == stored.id))
         if not attached:
             for upload in uploads:
                 add_attachment(session, stored.id, upload)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import Table, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -36,6 +36,13 @@ class NewUpdate:
     payload: dict[str, Any]
 
 
+def _insert_new(postgres: bool) -> Any:
+    insert = pg_insert if postgres else sqlite_insert
+    table = cast(Table, InboundUpdate.__table__)
+    return (insert(table).on_conflict_do_nothing(index_elements=[table.c.channel, table.c.update_id])
+            .returning(table.c.id, table.c.channel, table.c.update_id))
+
+
 def store(session: Session, updates: Sequence[NewUpdate]) -> list[tuple[int, bool]]:
     """Record a batch of updates; per update (its row id, True) when new, (the stored id, False) for a
     redelivery. One insert that skips the keys already stored (or stored concurrently), then one look-up
@@ -47,11 +54,9 @@ def store(session: Session, updates: Sequence[NewUpdate]) -> list[tuple[int, boo
     values = [{"channel": c, "update_id": k, "user_id": u.user_id[:128], "chat_id": u.chat_id[:128],
                "payload": u.payload, "status": PENDING, "received_at": now}
               for (c, k), u in zip(keys, updates, strict=True)]
-    insert = pg_insert if is_postgres(session) else sqlite_insert
-    stmt = insert(InboundUpdate).values(values).on_conflict_do_nothing(
-        index_elements=[InboundUpdate.channel, InboundUpdate.update_id])
-    inserted = {(c, k): int(i) for i, c, k in session.execute(
-        stmt.returning(InboundUpdate.id, InboundUpdate.channel, InboundUpdate.update_id))}
+    # The rows go as parameters of one statement (not inlined into it), so its compiled form is
+    # cached instead of compiled again for every batch.
+    inserted = {(c, k): int(i) for i, c, k in session.execute(_insert_new(is_postgres(session)), values)}
     missing = [key for key in keys if key not in inserted]
     known: dict[tuple[str, str], int] = {}
     if missing:
@@ -70,11 +75,14 @@ def store(session: Session, updates: Sequence[NewUpdate]) -> list[tuple[int, boo
 
 def claim(session: Session, inbound_id: int, *, outcome: str = HANDLED) -> bool:
     """Take the update for this transaction's turn; False when another turn already handled it."""
+    # On the table, not the mapped class: no loaded object needs the new status, and the ORM's
+    # bookkeeping for a bulk update cost more than the statement.
+    table = cast(Table, InboundUpdate.__table__)
     result = session.execute(
-        update(InboundUpdate)
-        .where(InboundUpdate.id == inbound_id, InboundUpdate.status == PENDING)
+        update(table)
+        .where(table.c.id == inbound_id, table.c.status == PENDING)
         .values(status=outcome, handled_at=utcnow())
-        .returning(InboundUpdate.id)
+        .returning(table.c.id)
     )
     return result.scalars().first() is not None
 

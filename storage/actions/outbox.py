@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from storage.actions import delivery
@@ -96,7 +97,7 @@ def enqueue_replies(
     now = utcnow()
     rows = [Outbox(channel=channel, chat_id=chat_id, text=text, buttons=buttons or None,
                    idempotency_key=f"turn:{inbound_id}:{i}", citizen_id=citizen_id, inbound_id=inbound_id,
-                   next_attempt_at=now, created_at=now)
+                   next_attempt_at=now, created_at=now, status="pending", attempts=0)
             for i, (text, buttons) in enumerate(replies)]
     for row in rows:
         if delivered:
@@ -104,6 +105,16 @@ def enqueue_replies(
             row.delivered_at = now
         elif hold_for is not None:
             delivery.hold(row, hold_for, lease=lease, now=now)
-    session.add_all(rows)
-    session.flush()
+    if not rows:
+        return rows
+    # Written with one statement on the table, without the session's unit of work (a turn's
+    # fixed cost); the rows returned are detached copies carrying their new ids.
+    table = cast(Table, Outbox.__table__)
+    columns = ("channel", "chat_id", "text", "buttons", "idempotency_key", "citizen_id", "inbound_id",
+               "next_attempt_at", "created_at", "status", "attempts", "locked_by", "locked_until", "delivered_at")
+    values = [{c: getattr(row, c) for c in columns} for row in rows]
+    ids = {key: int(i) for i, key in session.execute(insert(table).returning(table.c.id, table.c.idempotency_key),
+                                                      values)}
+    for row in rows:
+        row.id = ids[row.idempotency_key]
     return rows
