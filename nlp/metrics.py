@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["lenient_gold", "macro_f1", "macro_f1_interval", "weighted_share", "wilson"]
+__all__ = ["largest_share_at", "lenient_gold", "macro_f1", "macro_f1_interval", "weighted_share", "wilson"]
 
 _Z = 1.959964
 BOOTSTRAP_ROUNDS = 1000
@@ -87,3 +87,18 @@ def weighted_share(flags: Sequence[bool], gold: Sequence[str], prior: Mapping[st
     if total <= 0:
         return 0.0
     return round(float((weights * np.asarray(flags, dtype=float)).sum() / total), 4)
+
+
+def largest_share_at(confidence: Sequence[float], correct: Sequence[bool], target: float = 0.97) -> float:
+    """Threshold-free: the largest share of the lines, taken from the most confident down (never
+    splitting lines of equal confidence), of which at least `target` are right."""
+    if not confidence:
+        return 0.0
+    conf = np.asarray(confidence, dtype=float)
+    order = np.argsort(-conf, kind="stable")
+    ok = np.asarray(correct, dtype=float)[order]
+    kept = np.arange(1, ok.size + 1)
+    precise = np.cumsum(ok) >= target * kept - 1e-9
+    ends = np.append(conf[order][1:] < conf[order][:-1], True)
+    good = np.flatnonzero(precise & ends)
+    return round(float(kept[good[-1]] / ok.size), 4) if good.size else 0.0

@@ -23,6 +23,7 @@ from sklearn.pipeline import FeatureUnion
 
 from nlp.errors import ModelError
 from nlp.fastpath import FastPath
+from nlp.features import block_weights
 from nlp.fields import FALLBACK_CODE
 from nlp.keywords import KeywordPrior
 from nlp.text import normalize, strip_diacritics, tokens
@@ -39,11 +40,14 @@ __all__ = [
 
 _log = logging.getLogger("doithoai.nlp.model")
 
-ARTIFACT_FORMAT = 3
+ARTIFACT_FORMAT = 4
 DEFAULT_AUTO_ACCEPT = 0.6
 """Auto-accept threshold of a model trained without a dev split to choose it on."""
 UNJUDGED_CONFIDENCE = 0.05
 """Confidence reported with `khac` for text the model cannot judge (no known word)."""
+
+
+Matrix = np.ndarray[Any, np.dtype[np.float64]]
 
 
 class ProbabilisticModel(Protocol):
@@ -62,8 +66,10 @@ class ModelOutdated(ModelError):
 class Prediction:
     field: str
     confidence: float
+    """How likely `field` is right (the judge's estimate, see `nlp.calibration`)."""
     alternatives: list[tuple[str, float]] = dataclass_field(default_factory=list)
-    """Top-3 (code, probability), the first being `field`."""
+    """Top-3 (code, probability), the first being `field` with its `confidence`, the others sharing
+    what is left in proportion to their probabilities (never above the first)."""
     needs_review: bool = True
     """Below the auto-accept threshold, or `khac`: an organiser must confirm the field."""
 
@@ -112,16 +118,18 @@ class Classifier:
         out: list[Prediction] = [self._unjudged() for _ in normalised]
         if not judged:
             return out
-        proba = self.proba([normalised[i] for i in judged])
+        proba, confidence = self.scored([normalised[i] for i in judged])
         top = np.argsort(-proba, axis=1)[:, :3]
         for row, i in enumerate(judged):
-            alternatives = [(self.classes[j], round(float(proba[row, j]), 4)) for j in top[row]]
-            code, confidence = alternatives[0]
+            alternatives = _alternatives(
+                [self.classes[j] for j in top[row]], [float(proba[row, j]) for j in top[row]], float(confidence[row])
+            )
+            code, confidence_ = alternatives[0]
             out[i] = Prediction(
                 field=code,
-                confidence=confidence,
+                confidence=confidence_,
                 alternatives=alternatives,
-                needs_review=code == FALLBACK_CODE or confidence < threshold,
+                needs_review=code == FALLBACK_CODE or confidence_ < threshold,
             )
         return out
 
@@ -130,33 +138,46 @@ class Classifier:
         """Whether the keyword prior enters the model's own calibration."""
         return bool(getattr(self.model, "side_width_", 0))
 
-    def proba(self, normalised: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    def proba(self, normalised: Sequence[str]) -> Matrix:
         """Class probabilities (columns in `classes` order) for normalised texts."""
+        return self.scored(normalised)[0]
+
+    def scored(self, normalised: Sequence[str]) -> tuple[Matrix, Matrix]:
+        """(class probabilities in `classes` order, confidence in the top field) for normalised texts."""
         texts = list(normalised)
         prior = self.prior.scores(texts, self.classes)
         if self._fast is not None:
-            proba = self._fast.proba(texts, prior if self.stacked else None)
+            proba, confidence = self._fast.scored(texts, prior if self.stacked else None)
         else:
-            proba = self.sklearn_proba(texts, prior)
+            proba, confidence = self.sklearn_scored(texts, prior)
         if self.stacked:
-            return proba
+            return proba, confidence
         weight = self.keyword_weight
         if weight <= 0:
-            return proba
+            return proba, proba.max(axis=1)
         found = prior.sum(axis=1, keepdims=True) > 0
-        return np.where(found, (1 - weight) * proba + weight * prior, proba)
+        blended = np.where(found, (1 - weight) * proba + weight * prior, proba)
+        return blended, blended.max(axis=1)
 
-    def sklearn_proba(
-        self, texts: Sequence[str], prior: np.ndarray[Any, np.dtype[np.float64]]
-    ) -> np.ndarray[Any, np.dtype[np.float64]]:
+    def sklearn_proba(self, texts: Sequence[str], prior: Matrix) -> Matrix:
         """The model's probabilities computed by scikit-learn (before any fixed keyword blend)."""
+        return self.sklearn_scored(texts, prior)[0]
+
+    def sklearn_scored(self, texts: Sequence[str], prior: Matrix) -> tuple[Matrix, Matrix]:
+        """`scored` computed by scikit-learn (before any fixed keyword blend)."""
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            matrix = scipy.sparse.hstack([t.transform(texts) for _, t in self.features.transformer_list]).tocsr()
+            weights = block_weights(self.features)
+            matrix = scipy.sparse.hstack(
+                [w * t.transform(texts) for (_, t), w in zip(self.features.transformer_list, weights, strict=True)]
+            ).tocsr()
+            if self.stacked and hasattr(self.model, "predict_confidence"):
+                scored: tuple[Matrix, Matrix] = self.model.predict_confidence(matrix, prior)
+                return scored
             if self.stacked:
-                stacked: np.ndarray[Any, np.dtype[np.float64]] = self.model.predict_proba(matrix, prior)
-                return stacked
-            proba: np.ndarray[Any, np.dtype[np.float64]] = self.model.predict_proba(matrix)
-        return proba
+                stacked: Matrix = self.model.predict_proba(matrix, prior)
+                return stacked, stacked.max(axis=1)
+            proba: Matrix = self.model.predict_proba(matrix)
+        return proba, proba.max(axis=1)
 
     def _can_judge(self, normalised: str) -> bool:
         return any(w in self.known_words for w in tokens(strip_diacritics(normalised)))
@@ -176,7 +197,7 @@ class Classifier:
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {
             "format": ARTIFACT_FORMAT,
-            "kind": "tfidf-word-char-svm+keyword-prior-stacked-calibration",
+            "kind": "tfidf-word-char-svm+keyword-prior-stacked-calibration+judge",
             "features": self.features,
             "model": self.model,
             "prior": self.prior,
@@ -224,3 +245,13 @@ class Classifier:
             auto_accept=float(payload["auto_accept"]),
             meta=dict(payload.get("meta") or {}),
         )
+
+
+def _alternatives(codes: Sequence[str], proba: Sequence[float], confidence: float) -> list[tuple[str, float]]:
+    """The top field with `confidence`; the others share the rest as their probabilities do, never
+    above the first."""
+    rest = 1.0 - proba[0]
+    share = (1.0 - confidence) / rest if rest > 0 else 0.0
+    out = [(codes[0], round(confidence, 4))]
+    out += [(c, round(min(confidence, p * share), 4)) for c, p in zip(codes[1:], proba[1:], strict=True)]
+    return out

@@ -70,8 +70,11 @@ def test_three_fixed_splits_and_only_train_is_learnt(classifier: Classifier, fie
     from nlp.text import strip_diacritics
 
     assert all(split_of(strip_diacritics(e.text)) == "test" for e in parts["test"][:50])
-    assert classifier.meta["examples"] == len(parts["train"])
+    # The threshold is chosen on dev by a first fit on train; the saved model learnt train and dev.
+    assert classifier.meta["train_examples"] == len(parts["train"])
     assert classifier.meta["dev_examples"] == len(parts["dev"])
+    assert classifier.meta["refit_with_dev"]
+    assert classifier.meta["examples"] == len(parts["train"]) + len(parts["dev"])
     assert 0.0 < classifier.auto_accept < 1.0
 
 
@@ -149,3 +152,56 @@ def test_fast_path_gives_scikit_learns_probabilities(classifier: Classifier) -> 
     slow = classifier.sklearn_proba(texts, prior)
     assert fast.shape == slow.shape == (len(texts), len(classifier.classes))
     assert abs(fast - slow).max() < 1e-4
+    # The judge's confidence too, with the character n-grams at their weight in the union.
+    _, fast_confidence = classifier.scored(texts)
+    _, slow_confidence = classifier.sklearn_scored(texts, prior)
+    assert classifier.features.transformer_weights["plain_chars"] < 1.0
+    assert classifier.model.judge_coef_ is not None
+    assert abs(fast_confidence - slow_confidence).max() < 1e-4
+    assert ((fast_confidence > 0.0) & (fast_confidence < 1.0)).all()
+
+
+def test_confidence_is_the_judges_and_alternatives_stay_ordered(classifier: Classifier) -> None:
+    from nlp.text import normalize
+
+    texts = [t for t, _ in CASES] + ["cho hỏi về tiền hỗ trợ và bảo hiểm", "đường điện nước trường học"]
+    _, confidence = classifier.scored([normalize(t) for t in texts])
+    for text, expected in zip(texts, confidence, strict=True):
+        pred = classifier.predict(text)
+        assert pred.confidence == pytest.approx(float(expected), abs=1e-4)
+        probs = [p for _, p in pred.alternatives]
+        assert probs == sorted(probs, reverse=True) and sum(probs) <= 1.0 + 1e-3
+
+
+def test_close_calls_are_less_confident_than_clear_ones() -> None:
+    import numpy as np
+
+    from nlp.calibration import judge_inputs
+
+    proba = np.array([[0.6, 0.38, 0.02], [0.6, 0.2, 0.2]])
+    scores = np.array([[0.5, 0.4, -1.0], [0.5, -0.5, -0.6]])
+    inputs = judge_inputs(proba, scores)
+    assert inputs[0, 0] == pytest.approx(inputs[1, 0])  # the same top probability
+    assert inputs[0, 1] < inputs[1, 1] and inputs[0, 2] < inputs[1, 2]  # a smaller lead
+
+
+def test_threshold_is_chosen_before_learning_dev(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    places = ["xóm", "ấp", "thôn", "tổ", "khu phố", "bản"]
+    (corpus / "dien.txt").write_text(
+        "\n".join(f"mất điện ở {p} {i} cả ngày, dây điện đứt" for p in places for i in range(8)), encoding="utf-8"
+    )
+    (corpus / "nuoc_sach.txt").write_text(
+        "\n".join(f"nước máy ở {p} {i} đục, có mùi phèn" for p in places for i in range(8)), encoding="utf-8"
+    )
+    (corpus / "khac.txt").write_text(
+        "\n".join(f"xin cảm ơn cán bộ {p} {i} đã tiếp dân" for p in places for i in range(8)), encoding="utf-8"
+    )
+    small = [Field("dien", "Điện", ""), Field("nuoc_sach", "Nước sạch", ""), Field("khac", "Khác", "")]
+    first = train(corpus, small, None, refit_with_dev=False)
+    final = train(corpus, small, None)
+    dev = first.meta["dev_examples"]
+    assert dev > 0 and not first.meta["refit_with_dev"] and final.meta["refit_with_dev"]
+    assert first.meta["examples"] == final.meta["train_examples"] == final.meta["examples"] - dev
+    assert final.auto_accept == first.auto_accept
