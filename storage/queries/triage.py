@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from storage import lifecycle
 from storage.models import Meeting, Question, Unit
 from storage.queries.questions import field_column
-from storage.reach import Reach, require_meeting, scope_questions
+from storage.reach import AGENCY, Reach, require_meeting, scope_questions
 
 
 def asker_counts() -> Subquery:
@@ -81,7 +82,13 @@ class QueuePage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _queue_where(session: Session, meeting_id: int, f: QueueFilter, *, with_field: bool) -> list[Any]:
+# Five digits in a row (spaces, dots and dashes between them allowed) or an "@": in a search, only a
+# phone, ID or account number or an e-mail would have them, which an agency officer reads masked.
+_PERSONAL_SEARCH = re.compile(r"\d(?:[ .-]?\d){4}|@")
+
+
+def _queue_where(session: Session, meeting_id: int, f: QueueFilter, *, with_field: bool,
+                 masked: bool = False) -> list[Any]:
     conds: list[Any] = [Question.meeting_id == meeting_id, Question.duplicate_of_id.is_(None)]
     if f.status == "open":
         conds.append(Question.status.in_(lifecycle.OPEN_STATUSES))
@@ -102,7 +109,10 @@ def _queue_where(session: Session, meeting_id: int, f: QueueFilter, *, with_fiel
         conds.append(Question.created_at >= f.date_from)
     if f.date_to is not None:
         conds.append(Question.created_at < f.date_to)
-    if f.text:
+    if f.text and masked and _PERSONAL_SEARCH.search(f.text):
+        # Matching the text would tell a masked reader which question holds the number they typed.
+        conds.append(Question.ticket == f.text.upper())
+    elif f.text:
         pattern = "%" + f.text.replace("\\", "").replace("%", "").replace("_", " ") + "%"
         dup = aliased(Question)
         matching_dups = select(dup.duplicate_of_id).where(dup.meeting_id == meeting_id, dup.search_text.like(pattern))
@@ -114,7 +124,8 @@ def _queue_where(session: Session, meeting_id: int, f: QueueFilter, *, with_fiel
 def queue_page(session: Session, reach: Reach, meeting_id: int, f: QueueFilter) -> QueuePage:
     """One page of a meeting's primaries, with asker counts, collapsed duplicates and field counts."""
     require_meeting(session, meeting_id, reach)
-    conds = _queue_where(session, meeting_id, f, with_field=True)
+    masked = reach.role == AGENCY
+    conds = _queue_where(session, meeting_id, f, with_field=True, masked=masked)
     base = scope_questions(select(Question).where(*conds), reach)
     # Duplicates of this meeting only: a global count would scan every question of every meeting.
     counts = (
@@ -146,7 +157,8 @@ def queue_page(session: Session, reach: Reach, meeting_id: int, f: QueueFilter) 
             if d.duplicate_of_id is not None:
                 dups[d.duplicate_of_id].append(d)
     field_base = scope_questions(
-        select(Question).where(*_queue_where(session, meeting_id, f, with_field=False)), reach).subquery()
+        select(Question).where(*_queue_where(session, meeting_id, f, with_field=False, masked=masked)),
+        reach).subquery()
     fcol = func.coalesce(field_base.c.confirmed_field, field_base.c.suggested_field, "khac")
     field_counts = [(str(a), int(b)) for a, b in session.execute(
         select(fcol, func.count()).group_by(fcol).order_by(func.count().desc(), fcol))]

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from harness.factories import make_citizen
 from storage import lifecycle, workdays
 from storage.actions import citizens, publication, questions, ratings, replies, units
 from storage.actions.attachments import Upload, add_attachment
-from storage.models import Attachment, Outbox
+from storage.models import Attachment, Outbox, Question
 from storage.reach import Reach
 from storage.uploads import save_upload
 from tests.web.conftest import Console
@@ -63,6 +64,25 @@ def test_agency_officer_reads_numbers_masked_on_every_page(console: Console) -> 
     organiser = console.client("org_a")
     assert all(v in organiser.get(f"/questions/{qid}").text for v in WHOLE)
     assert ID_NUMBER in organiser.get(f"/attachments/{attachment}").headers["content-disposition"]
+
+
+def test_agency_officer_cannot_find_a_question_by_a_number_it_reads_masked(console: Console) -> None:
+    qid = _assigned_question(console)
+    queue = f"/meetings/{console.world.meeting_a.id}/queue"
+    with console.session() as s:
+        ticket = s.get(Question, qid).ticket
+    agency, organiser = console.client("agency_a"), console.client("org_a")
+
+    def found(client: Any, q: str) -> bool:
+        page = client.get(queue, params={"q": q, "status": ""})
+        assert page.status_code == 200, q
+        return f"/questions/{qid}" in page.text
+
+    for typed in (PHONE, "345 678", ID_NUMBER, "79203001", EMAIL, "@example.vn"):
+        assert not found(agency, typed), typed
+        assert found(organiser, typed), typed  # the organiser reads them whole, and finds them
+    assert not found(agency, "0912345678")
+    assert found(agency, "hư nặng") and found(agency, ticket) and found(agency, ticket.lower())
 
 
 def test_notices_to_agencies_carry_masked_text(console: Console) -> None:
