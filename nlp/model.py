@@ -180,7 +180,10 @@ class Classifier:
         return proba, proba.max(axis=1)
 
     def _can_judge(self, normalised: str) -> bool:
-        return any(w in self.known_words for w in tokens(strip_diacritics(normalised)))
+        # A number or a single letter alone ("1", "a" * 10.000, "<script>alert(1)</script>") says
+        # nothing about a field, though both occur in the training lines.
+        return any(len(w) > 1 and not w.isdigit() and w in self.known_words
+                   for w in tokens(strip_diacritics(normalised)))
 
     @staticmethod
     def _unjudged() -> Prediction:

@@ -81,6 +81,9 @@ def pair_score(a: Signature, b: Signature, cosine: float) -> float:
 def _scores(a: Signature, b: Signature, cosine: float) -> tuple[float, float]:
     """The score before the place and problem re-ranking, which decides whether a candidate is
     kept (so re-ranking never drops one), and the score after it, which orders them."""
+    shared = a.words & b.words
+    if shared and all(w.isdigit() for w in shared):
+        return 0.0, 0.0  # only a number in common ("1", "2026"): nothing said alike
     score = WORD_SHARE * cosine + (1 - WORD_SHARE) * jaccard(a.shingles, b.shingles)
     if not numbers_agree(a, b):
         score *= NUMBER_PENALTY

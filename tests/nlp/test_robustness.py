@@ -33,7 +33,8 @@ HOSTILE = [
     "mất điện " * 1500,
 ]
 
-SAYS_NOTHING = ["", "😀😀😀", "<br/><p></p>", "\ud800\udc00", "!!!???", "Привет 你好 مرحبا"]
+SAYS_NOTHING = ["", "😀😀😀", "<br/><p></p>", "\ud800\udc00", "!!!???", "Привет 你好 مرحبا",
+                "a" * 10_000, "1", "2026 2026"]
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
@@ -52,3 +53,14 @@ def test_text_that_says_nothing(text: str, classifier: Classifier) -> None:
     pred = classifier.predict(text)
     assert pred.field == "khac" and pred.confidence < 0.2 and pred.needs_review
     assert similar_all([(1, text), (2, "mất điện ở ấp 3"), (3, text)])[0] == []
+
+
+def test_markup_with_a_number_says_no_field(classifier: Classifier) -> None:
+    pred = classifier.predict("<script>alert(1)</script>")
+    assert pred.field == "khac" and pred.confidence < 0.2 and pred.needs_review
+
+
+def test_a_number_alone_in_common_is_not_a_duplicate() -> None:
+    texts = [(1, "<script>alert(1)</script>"), (2, "1"), (3, "tin nhắn số 1"), (4, "mất điện ở ấp 1")]
+    assert [hits for hits in similar_all(texts)][:3] == [[], [], []]
+    assert similar_all([(1, "mất điện ở ấp 1"), (2, "ấp 1 mất điện cả tuần")])[0]
