@@ -26,12 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from bench.bench_bot import QUESTIONS, load_average, model_path  # noqa: E402
-from harness.databases import scratch_postgres  # noqa: E402
-from harness.factories import make_world  # noqa: E402
+from bench.bench_bot import QUESTIONS, database, load_average, model_path  # noqa: E402
 from harness.results import print_results  # noqa: E402
-from storage.db import make_engine, make_sessionmaker, session_scope  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
 
 
 def run(url: str, model: Path, citizens: int, questions: int) -> dict[str, Any]:
@@ -40,11 +36,6 @@ def run(url: str, model: Path, citizens: int, questions: int) -> dict[str, Any]:
     from doithoai.config import Settings
     from doithoai.context import Services
 
-    upgrade(url)
-    engine = make_engine(url)
-    with session_scope(make_sessionmaker(engine)) as session:
-        make_world(session)
-    engine.dispose()
     settings = Settings(_env_file=None, database_url=url, model_path=model,  # type: ignore[call-arg]
                         flood_max_questions=100_000, question_join_seconds=0.0)
     ctx = Services(settings)
@@ -95,15 +86,12 @@ def main() -> None:
         model = model_path(Path(tmp))
         for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
             with contextlib.ExitStack() as stack:
-                if backend == "sqlite":
-                    url = f"sqlite:///{Path(tmp) / 'turns.db'}"
-                else:
-                    try:
-                        url = stack.enter_context(scratch_postgres(args.pg_url))
-                    except OperationalError as exc:  # no server: the row is left out, as in the other benches
-                        print(f"PostgreSQL skipped: {exc}", file=sys.stderr)
-                        results[backend] = None
-                        continue
+                try:
+                    url = stack.enter_context(database(backend, Path(tmp), args.pg_url))
+                except OperationalError as exc:  # no server: the row is left out, as in the other benches
+                    print(f"{backend} skipped: {exc}", file=sys.stderr)
+                    results[backend] = None
+                    continue
                 results[backend] = run(url, model, args.citizens, args.questions)
     print_results("turns", results,
                   [("messages", "messages"), ("CPU ms/msg", "cpu_ms_per_msg"), ("wall ms/msg", "wall_ms_per_msg"),

@@ -132,7 +132,9 @@ def _fit(
         # Too few lines of a field for the calibration's folds: logistic regression calibrates itself.
         model = LogisticRegression(C=20.0, max_iter=2000).fit(matrix, targets)
     plain_words = features.transformer_list[1][1]
-    known = frozenset(w for w in plain_words.vocabulary_ if " " not in w)
+    # Words that let the model judge a message: not a number or a single letter, which occur in
+    # training lines but alone ("1", "a" * 10.000, "<script>alert(1)</script>") say nothing of a field.
+    known = frozenset(w for w in plain_words.vocabulary_ if " " not in w and len(w) > 1 and not w.isdigit())
     return features, model, known
 
 

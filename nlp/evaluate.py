@@ -17,7 +17,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from nlp.corpus import Example, load_examples, splits
 from nlp.fields import Field
 from nlp.keywords import KeywordClassifier
-from nlp.metrics import lenient_gold, macro_f1, macro_f1_interval, weighted_share, wilson
+from nlp.metrics import largest_share_at, lenient_gold, macro_f1, macro_f1_interval, weighted_share, wilson
 from nlp.model import Classifier, Prediction
 from nlp.text import has_diacritics, normalize, strip_diacritics
 
@@ -48,6 +48,7 @@ def _block(examples: Sequence[Example], preds: Sequence[Prediction]) -> dict[str
     top2 = sum(any(e.accepts(c) for c, _ in p.alternatives[:2]) for e, p in zip(examples, preds, strict=True))
     auto = [not p.needs_review for p in preds]
     auto_right = sum(a and g == p for a, g, p in zip(auto, gold, pred, strict=True))
+    correct = [g == p for g, p in zip(gold, pred, strict=True)]
     return {
         "n": n,
         "macro_f1": macro_f1(gold, pred),
@@ -60,6 +61,8 @@ def _block(examples: Sequence[Example], preds: Sequence[Prediction]) -> dict[str
         "auto_share_ci": wilson(sum(auto), n),
         "auto_precision": round(auto_right / sum(auto), 4) if any(auto) else 0.0,
         "auto_precision_ci": wilson(auto_right, sum(auto)),
+        # Threshold-free: the most confident lines, as many as can be taken still 97% right.
+        "share_at_97": largest_share_at([p.confidence for p in preds], correct),
     }
 
 
@@ -210,7 +213,7 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [
         "splits: " + ", ".join(f"{k} {v}" for k, v in sizes.items()) + f"; scored on test ({report['test']} lines)",
         f"{'test subset':22}{'n':>5}{'macro-F1 [95% CI]':>24}{'accuracy [95% CI]':>24}"
-        f"{'top-2':>8}{'auto':>7}{'auto P':>8}",
+        f"{'top-2':>8}{'auto':>7}{'auto P':>8}{'at 97%':>8}",
     ]
     for name in ("overall", "with_diacritics", "without_diacritics", "all_lines_stripped", "intake", "intake_stripped"):
         s = m[name]
@@ -219,7 +222,7 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(
             f"{name:22}{s['n']:>5}{s['macro_f1']:>8.3f} {_ci(s['macro_f1_ci']):>15}"
             f"{s['accuracy']:>8.3f} {_ci(s['accuracy_ci']):>15}{s['top2']:>8.3f}{s['auto_share']:>7.3f}"
-            f"{s['auto_precision']:>8.3f}"
+            f"{s['auto_precision']:>8.3f}{s['share_at_97']:>8.3f}"
         )
     o = m["overall"]
     b, r = report["balanced"], report["realistic_prior"]

@@ -40,7 +40,7 @@ __all__ = [
 
 _log = logging.getLogger("doithoai.nlp.model")
 
-ARTIFACT_FORMAT = 4
+ARTIFACT_FORMAT = 5
 DEFAULT_AUTO_ACCEPT = 0.6
 """Auto-accept threshold of a model trained without a dev split to choose it on."""
 UNJUDGED_CONFIDENCE = 0.05
@@ -180,10 +180,7 @@ class Classifier:
         return proba, proba.max(axis=1)
 
     def _can_judge(self, normalised: str) -> bool:
-        # A number or a single letter alone ("1", "a" * 10.000, "<script>alert(1)</script>") says
-        # nothing about a field, though both occur in the training lines.
-        return any(len(w) > 1 and not w.isdigit() and w in self.known_words
-                   for w in tokens(strip_diacritics(normalised)))
+        return any(w in self.known_words for w in tokens(strip_diacritics(normalised)))
 
     @staticmethod
     def _unjudged() -> Prediction:

@@ -100,6 +100,17 @@ def _scores(a: Signature, b: Signature, cosine: float) -> tuple[float, float]:
     return kept, round(min(1.0, max(0.0, score)), 4)
 
 
+def _ranked(
+    sig: Signature, rescored: Sequence[tuple[int, Signature, float]], min_score: float
+) -> list[tuple[float, int]]:
+    """(score, position) of the candidates (position, signature, word cosine) whose score before
+    re-ranking reaches `min_score`, best first by the re-ranked score."""
+    scores = [(_scores(sig, other, cosine), pos) for pos, other, cosine in rescored]
+    kept = [(score, pos) for (before, score), pos in scores if before > 0 and before >= min_score]
+    kept.sort(key=lambda item: (-item[0], item[1]))
+    return kept
+
+
 class SimilarIndex:
     """Questions added one by one, queried for the most similar ones. The inverted index (the
     matrix by term) is rebuilt on the first query after an `add`; a query reads only the postings
@@ -154,10 +165,8 @@ class SimilarIndex:
         if candidates.size > _RESCORE:
             part = np.argpartition(-cosine[candidates], _RESCORE - 1)[:_RESCORE]
             candidates = candidates[part]
-        scores = [(_scores(sig, self._sigs[pos], float(cosine[pos])), int(pos)) for pos in candidates]
-        scored = [(s, pos) for (kept, s), pos in scores if kept > 0 and kept >= min_score]
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        return [(self._ids[pos], s) for s, pos in scored[:top]]
+        ranked = _ranked(sig, [(int(pos), self._sigs[pos], float(cosine[pos])) for pos in candidates], min_score)
+        return [(self._ids[pos], s) for s, pos in ranked[:top]]
 
     def _cosines(self, sig: Signature) -> np.ndarray[Any, np.dtype[np.float64]]:
         cols: list[int] = []
@@ -209,10 +218,8 @@ def find_similar(
         if common:
             cosines.append((sum(query[t] * vector[t] for t in common), pos, other))
     cosines.sort(key=lambda item: (-item[0], item[1]))
-    scores = [(_scores(sig, other, cosine), pos) for cosine, pos, other in cosines[:_RESCORE]]
-    scored = [(score, pos) for (kept, score), pos in scores if kept > 0 and kept >= min_score]
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    return [(candidates[pos][0], score) for score, pos in scored[:limit]]
+    ranked = _ranked(sig, [(pos, other, cosine) for cosine, pos, other in cosines[:_RESCORE]], min_score)
+    return [(candidates[pos][0], score) for score, pos in ranked[:limit]]
 
 
 def similar_all(items: Sequence[tuple[Hashable, str]], top: int = 5) -> list[list[tuple[Hashable, float]]]:

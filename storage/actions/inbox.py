@@ -36,11 +36,15 @@ class NewUpdate:
     payload: dict[str, Any]
 
 
+# Statements on the table, not the mapped class, where no loaded object needs to follow them: the
+# ORM's bookkeeping cost more than the statements in every conversation turn.
+_TABLE = cast(Table, InboundUpdate.__table__)
+
+
 def _insert_new(postgres: bool) -> Any:
     insert = pg_insert if postgres else sqlite_insert
-    table = cast(Table, InboundUpdate.__table__)
-    return (insert(table).on_conflict_do_nothing(index_elements=[table.c.channel, table.c.update_id])
-            .returning(table.c.id, table.c.channel, table.c.update_id))
+    return (insert(_TABLE).on_conflict_do_nothing(index_elements=[_TABLE.c.channel, _TABLE.c.update_id])
+            .returning(_TABLE.c.id, _TABLE.c.channel, _TABLE.c.update_id))
 
 
 def store(session: Session, updates: Sequence[NewUpdate]) -> list[tuple[int, bool]]:
@@ -75,14 +79,11 @@ def store(session: Session, updates: Sequence[NewUpdate]) -> list[tuple[int, boo
 
 def claim(session: Session, inbound_id: int, *, outcome: str = HANDLED) -> bool:
     """Take the update for this transaction's turn; False when another turn already handled it."""
-    # On the table, not the mapped class: no loaded object needs the new status, and the ORM's
-    # bookkeeping for a bulk update cost more than the statement.
-    table = cast(Table, InboundUpdate.__table__)
     result = session.execute(
-        update(table)
-        .where(table.c.id == inbound_id, table.c.status == PENDING)
+        update(_TABLE)
+        .where(_TABLE.c.id == inbound_id, _TABLE.c.status == PENDING)
         .values(status=outcome, handled_at=utcnow())
-        .returning(table.c.id)
+        .returning(_TABLE.c.id)
     )
     return result.scalars().first() is not None
 

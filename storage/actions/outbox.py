@@ -110,9 +110,7 @@ def enqueue_replies(
     # Written with one statement on the table, without the session's unit of work (a turn's
     # fixed cost); the rows returned are detached copies carrying their new ids.
     table = cast(Table, Outbox.__table__)
-    columns = ("channel", "chat_id", "text", "buttons", "idempotency_key", "citizen_id", "inbound_id",
-               "next_attempt_at", "created_at", "status", "attempts", "locked_by", "locked_until", "delivered_at")
-    values = [{c: getattr(row, c) for c in columns} for row in rows]
+    values = [{c.key: getattr(row, c.key) for c in table.columns if c.key != "id"} for row in rows]
     ids = {key: int(i) for i, key in session.execute(insert(table).returning(table.c.id, table.c.idempotency_key),
                                                       values)}
     for row in rows:
