@@ -7,11 +7,15 @@ grouping on the labelled paraphrase groups. Writes the confusion matrix as PNG.
 `--dev` instead scores the model fitted on train only on the dev split: macro-F1, top-2, the
 largest share of dev whose precision is at least 97% when taken from the most confident down
 (threshold-free, as the independent check measures it), and the share auto-accepted at the
-threshold chosen on dev with its precision. `--sweep` does the same for the model's settings (C
-of the SVM, C of the calibration stacking it with the keyword prior, weight of the character
-n-grams), which is how the constants in `nlp/classify.py` and `nlp/features.py` were chosen.
+threshold (chosen, as for the saved model, on the out-of-fold predictions of the lines learnt)
+with its precision. `--sweep` does the same for the model's settings (C of the SVM, C of the
+calibration stacking it with the keyword prior, weight of the character n-grams), which is how the
+constants in `nlp/classify.py` and `nlp/features.py` were chosen. `--guard` shows, for each guard
+z of the threshold, the dev share and precision auto-accepted and how often a random draw of 350
+dev messages (the size of an independent check) is auto-accepted at under 97%: how `GUARD_Z` was
+chosen.
 
-Usage: python bench/eval_classifier.py [--out DIR] [--dev] [--sweep]
+Usage: python bench/eval_classifier.py [--out DIR] [--dev] [--sweep] [--guard]
 Prints one JSON line, then a short table.
 """
 
@@ -22,6 +26,8 @@ import json
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from nlp import classify, features
 from nlp.corpus import Example
@@ -89,6 +95,42 @@ def sweep(corpus: Path | None, fields_path: Path | None, only_current: bool = Fa
     return {"bench": "eval_classifier_dev", "dev_lines": len(dev), "settings": rows}
 
 
+GUARD_DRAW = 350
+"""Messages in one random draw of dev for `--guard` (the size of an independent check)."""
+GUARD_DRAWS = 2000
+
+
+def guard(corpus: Path | None, fields_path: Path | None) -> dict[str, Any]:
+    """For each guard z: the threshold chosen with it on the out-of-fold predictions of train, the
+    share of dev auto-accepted at it and their precision, and the share of random draws of
+    `GUARD_DRAW` dev messages auto-accepted at under 97%."""
+    fields = load_fields(fields_path)
+    dev = load_splits(corpus, fields)["dev"]
+    clf = classify.train(corpus, fields, None, refit_with_dev=False)
+    if clf.out_of_fold is None:
+        raise SystemExit("the model has no out-of-fold predictions to choose a threshold on")
+    confidence, right = clf.out_of_fold
+    preds = clf.predict_many([e.text for e in dev])
+    dev_conf = np.asarray([p.confidence for p in preds])
+    dev_right = np.asarray([e.accepts(p.field) for e, p in zip(dev, preds, strict=True)])
+    rng = np.random.default_rng(20261201)
+    draws = [rng.choice(len(dev), min(GUARD_DRAW, len(dev)), replace=False) for _ in range(GUARD_DRAWS)]
+    rows: dict[str, Any] = {}
+    for z in (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0):
+        threshold = classify.choose_auto_accept(confidence, right, z=z)
+        kept = dev_conf >= threshold
+        under = [
+            bool(kept[d].any()) and float(dev_right[d][kept[d]].mean()) < classify.TARGET_PRECISION for d in draws
+        ]
+        rows[f"z={z}"] = {
+            "threshold": threshold,
+            "auto_share": round(float(kept.mean()), 4),
+            "auto_precision": round(float(dev_right[kept].mean()), 4) if kept.any() else 0.0,
+            "draws_under_97": round(sum(under) / len(draws), 4),
+        }
+    return {"bench": "eval_classifier_guard", "dev_lines": len(dev), "draw": GUARD_DRAW, "guards": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=None)
@@ -96,7 +138,18 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/out"), help="where the PNG goes")
     parser.add_argument("--dev", action="store_true", help="score the model fitted on train only on dev")
     parser.add_argument("--sweep", action="store_true", help="score the model's settings on dev")
+    parser.add_argument("--guard", action="store_true", help="score the threshold's guard on dev")
     args = parser.parse_args()
+
+    if args.guard:
+        result = guard(args.corpus, args.fields)
+        print(json.dumps(result, ensure_ascii=False))
+        for name, row in result["guards"].items():
+            print(
+                f"{name:8}threshold {row['threshold']:.4f}: dev auto {row['auto_share']:.3f} at "
+                f"{row['auto_precision']:.3f}; draws of {result['draw']} under 97%: {row['draws_under_97']:.3f}"
+            )
+        return
 
     if args.sweep or args.dev:
         result = sweep(args.corpus, args.fields, only_current=not args.sweep)

@@ -79,6 +79,7 @@ class CalibratedSVC(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         SVM's out-of-fold scores) which top fields turn out right."""
         self.judge_coef_: Matrix | None = None
         self.judge_intercept_ = 0.0
+        self.oof_: tuple[Any, Matrix] | None = None
         if len(self.classes_) <= 2:
             return
         proba = cross_val_predict(
@@ -89,7 +90,11 @@ class CalibratedSVC(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             cv=folds,
             method="predict_proba",
         )
-        right = self.classes_[np.argmax(proba, axis=1)] == labels
+        top = self.classes_[np.argmax(proba, axis=1)]
+        right = top == labels
+        # The out-of-fold top field and confidence of every row, for choosing the auto-accept
+        # threshold on rows the deciding fit never saw (dropped by the caller before saving).
+        self.oof_ = (top, np.max(proba, axis=1))
         if right.all() or not right.any():
             return
         inputs = judge_inputs(proba, scores)
@@ -101,6 +106,7 @@ class CalibratedSVC(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         # Folded into one linear function of the raw inputs.
         self.judge_coef_ = judge.coef_[0] / self.judge_scale_
         self.judge_intercept_ = float(judge.intercept_[0] - self.judge_coef_ @ self.judge_mean_)
+        self.oof_ = (top, self.confidence(proba, scores))
 
     def _stack(self, scores: Any, side: Any) -> Any:
         scores = _as_2d(scores)

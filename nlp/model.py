@@ -40,7 +40,7 @@ __all__ = [
 
 _log = logging.getLogger("doithoai.nlp.model")
 
-ARTIFACT_FORMAT = 5
+ARTIFACT_FORMAT = 6
 DEFAULT_AUTO_ACCEPT = 0.6
 """Auto-accept threshold of a model trained without a dev split to choose it on."""
 UNJUDGED_CONFIDENCE = 0.05
@@ -102,6 +102,8 @@ class Classifier:
         self.keyword_weight = keyword_weight
         self.auto_accept = auto_accept
         self.meta: dict[str, Any] = dict(meta or {})
+        self.out_of_fold: tuple[list[float], list[bool]] | None = None
+        """(confidence, right) of the lines learnt as predicted out of fold at training; not saved."""
         self._fast = FastPath.build(features, model)
 
     def predict(self, text: str) -> Prediction:
