@@ -1,7 +1,8 @@
 """Evaluation of the field classifier on the test split (never trained or tuned on): lenient
 macro-F1, accuracy and top-2 with 95% intervals, overall, by how the line was typed, on the
 intake-like subset, under a balanced and a realistic mix of fields, the share auto-accepted at
-the threshold chosen on dev, and a keyword-rule baseline beside it."""
+the threshold chosen on out-of-fold predictions of train and dev, and a keyword-rule baseline
+beside it."""
 
 from __future__ import annotations
 
@@ -227,7 +228,8 @@ def format_report(report: dict[str, Any]) -> str:
     o = m["overall"]
     b, r = report["balanced"], report["realistic_prior"]
     lines += [
-        f"auto-accept threshold {report['auto_accept']:.3f} (chosen on dev): {o['auto_share']:.1%} of test "
+        f"auto-accept threshold {report['auto_accept']:.3f} (chosen out of fold on train and dev): "
+        f"{o['auto_share']:.1%} of test "
         f"auto-accepted {_ci(o['auto_share_ci'])}, {o['auto_precision']:.1%} of them right "
         f"{_ci(o['auto_precision_ci'])}",
         f"balanced view: macro-F1 {b['macro_f1']:.3f}, balanced accuracy {b['balanced_accuracy']:.3f}",
