@@ -2,7 +2,9 @@
 
 Simulated citizens give consent and choose the meeting, then each sends questions as a chat does
 (the text, "/gui", the field's number); every message goes through `bot.service.process` with the
-trained classifier, on a fresh database per backend. The CPU time of this one process per message
+trained classifier, on a fresh database per backend. After every `--pass-every` messages (about a
+second of a busy bot) the pass that looks for proposed duplicates runs, as `serve` runs it each
+second; its CPU time counts in the total. The CPU time of this one process per message
 is steadier on a shared machine than any latency, so it shows what a change to the turn costs.
 
     .venv/bin/python bench/bench_turns.py [--citizens 30] [--questions 10] [--backend sqlite|postgresql|both]
@@ -30,11 +32,12 @@ from bench.bench_bot import QUESTIONS, database, load_average, model_path  # noq
 from harness.results import print_results  # noqa: E402
 
 
-def run(url: str, model: Path, citizens: int, questions: int) -> dict[str, Any]:
+def run(url: str, model: Path, citizens: int, questions: int, pass_every: int = 100) -> dict[str, Any]:
     from bot import service
     from bot.messages import text_incoming
     from doithoai.config import Settings
     from doithoai.context import Services
+    from doithoai.runtime import propose_once
 
     settings = Settings(_env_file=None, database_url=url, model_path=model,  # type: ignore[call-arg]
                         flood_max_questions=100_000, question_join_seconds=0.0)
@@ -51,7 +54,8 @@ def run(url: str, model: Path, citizens: int, questions: int) -> dict[str, Any]:
     for c in range(citizens):
         say(50_000 + c, "/start m_MA")
         say(50_000 + c, "2")
-    per_step: dict[str, float] = {"text": 0.0, "/gui": 0.0, "1": 0.0}
+    propose_once(ctx)
+    per_step: dict[str, float] = {"text": 0.0, "/gui": 0.0, "1": 0.0, "proposals": 0.0}
     tickets = 0
     cpu_start, wall_start = time.process_time(), time.perf_counter()
     for k in range(questions):
@@ -61,7 +65,14 @@ def run(url: str, model: Path, citizens: int, questions: int) -> dict[str, Any]:
                 before = time.process_time()
                 last = say(50_000 + c, message)
                 per_step[step] += time.process_time() - before
+                if sent % pass_every == 0:
+                    before = time.process_time()
+                    propose_once(ctx)
+                    per_step["proposals"] += time.process_time() - before
             tickets += "Mã số" in last
+    before = time.process_time()
+    propose_once(ctx)
+    per_step["proposals"] += time.process_time() - before
     cpu, wall = time.process_time() - cpu_start, time.perf_counter() - wall_start
     ctx.engine.dispose()
     messages = citizens * questions * 3
@@ -77,6 +88,8 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=30)
     parser.add_argument("--questions", type=int, default=10)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--pass-every", type=int, default=100,
+                        help="messages between two passes of duplicate proposals")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     os.environ.setdefault("DOITHOAI_LOG_LEVEL", "WARNING")
@@ -92,10 +105,11 @@ def main() -> None:
                     print(f"{backend} skipped: {exc}", file=sys.stderr)
                     results[backend] = None
                     continue
-                results[backend] = run(url, model, args.citizens, args.questions)
+                results[backend] = run(url, model, args.citizens, args.questions, args.pass_every)
     print_results("turns", results,
                   [("messages", "messages"), ("CPU ms/msg", "cpu_ms_per_msg"), ("wall ms/msg", "wall_ms_per_msg"),
-                   ("CPU text", "cpu_ms_text"), ("CPU /gui", "cpu_ms_gui"), ("CPU choice", "cpu_ms_1")],
+                   ("CPU text", "cpu_ms_text"), ("CPU /gui", "cpu_ms_gui"), ("CPU choice", "cpu_ms_1"),
+                   ("CPU proposals", "cpu_ms_proposals")],
                   cores=os.cpu_count(), load_average=[load_before, load_average()])
 
 

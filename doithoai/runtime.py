@@ -16,10 +16,13 @@ from pydantic import SecretStr
 
 from bot.channels import webchat, zalo
 from bot.channels.zalo import oa_channel
+from bot.retry import retrying
 from bot.runner import Channels
 from doithoai import retraining
 from doithoai.config import Settings, secret_values
 from doithoai.context import Services
+from storage.actions import proposals
+from storage.db import is_postgres
 from storage.errors import DomainError
 from storage.uploads import Sweep, sweep_orphans
 from telemetry.logs import configure_logging
@@ -29,6 +32,9 @@ log = logging.getLogger("doithoai.runtime")
 
 PARTS = ("web", "bot", "worker")
 SWEEP_SECONDS = 3600.0
+PROPOSE_SECONDS = 1.0
+"""How often new questions are compared with their meeting's open ones: the organisers see a
+proposed duplicate a second or so after the question arrives, and a busy bot compares many at once."""
 # Database turns run in worker threads beside the event loop. With Python's default 5 ms switch
 # interval, every socket call of the loop (a reply, a getUpdates) can wait 5 ms for the GIL
 # while a turn computes; a shorter interval hands the GIL back to the loop sooner.
@@ -77,13 +83,31 @@ def sweep_once(ctx: Services) -> Sweep:
         return sweep_orphans(session, ctx.settings.upload_dir)
 
 
+def propose_once(ctx: Services) -> int:
+    """Proposed duplicates for every question waiting for one; SQLite's writers of this process
+    take turns (`bot.retry`), so the bots' turns are not refused while a batch is written."""
+    def batch() -> int:
+        with ctx.transaction() as session:
+            return proposals.propose_pending(session, ctx.analyzer)
+
+    done = 0
+    while (n := retrying(batch, sqlite=not is_postgres(ctx.settings.database_url))) > 0:
+        done += n
+        if n < proposals.BATCH:
+            break
+    return done
+
+
 async def repeat(work: Callable[[], object], stop: asyncio.Event, every: float, what: str) -> None:
-    """Run `work` in a thread every `every` seconds until `stop`; a busy or absent database skips a round."""
+    """Run `work` in a thread every `every` seconds until `stop`; a failed round (a busy or absent
+    database) is logged and the next one runs as planned."""
     while not stop.is_set():
         try:
             await asyncio.to_thread(work)
         except DomainError as exc:
             log.warning("%s skipped: %s", what, exc.message)
+        except Exception:
+            log.warning("%s failed; trying again", what, exc_info=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
 
@@ -103,6 +127,9 @@ async def serve(ctx: Services, host: str, port: int, only: str | None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await channels.open()
+    # Every part takes questions (the bots, the web chat and Open311, the worker's resumed updates).
+    channels.tasks.append(asyncio.create_task(
+        repeat(partial(propose_once, ctx), stop, PROPOSE_SECONDS, "duplicate proposals")))
     try:
         if "bot" in parts:
             await channels.start_bots(stop)

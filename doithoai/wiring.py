@@ -68,6 +68,19 @@ class NlpAnalyzer:
         return [(int(h.id), int(h.group), h.similarity)  # type: ignore[call-overload]
                 for h in group(items)]
 
+    def propose(self, items: Sequence[tuple[int, str]], asking: Sequence[int]) -> dict[int, tuple[int, float]]:
+        """One index of `items` for every question asking: the ranking of `find_similar` over the
+        items before each one."""
+        index = similar.SimilarIndex()
+        for item_id, text in items:
+            index.add(item_id, text)
+        found: dict[int, tuple[int, float]] = {}
+        for pos in asking:
+            best = index.query(similar.compared(items[pos][1])[0], top=1, min_score=similar.SUGGEST_MIN, before=pos)
+            if best:
+                found[pos] = (int(str(best[0][0])), best[0][1])
+        return found
+
     def find_similar(
         self, text: str, candidates: Sequence[tuple[Hashable, str]]
     ) -> list[tuple[Hashable, float]]:

@@ -35,6 +35,7 @@ from nlp.signature import (
 __all__ = [
     "SUGGEST_MIN",
     "SimilarIndex",
+    "compared",
     "find_similar",
     "pair_score",
     "similar_all",
@@ -129,10 +130,10 @@ class SimilarIndex:
         return len(self._ids)
 
     def add(self, id: Hashable, text: str | Signature) -> None:
-        sig = text if isinstance(text, Signature) else signature(text)
+        sig, vector = (text, word_vector(text)) if isinstance(text, Signature) else compared(text)
         self._ids.append(id)
         self._sigs.append(sig)
-        for term, weight in word_vector(sig).items():
+        for term, weight in vector.items():
             self._indices.append(self._vocab.setdefault(term, len(self._vocab)))
             self._data.append(weight)
         self._indptr.append(len(self._indices))
@@ -151,16 +152,19 @@ class SimilarIndex:
         return self._matrix
 
     def query(
-        self, text: str | Signature, top: int = 5, min_score: float = 0.0, skip: int | None = None
+        self, text: str | Signature, top: int = 5, min_score: float = 0.0, skip: int | None = None,
+        before: int | None = None,
     ) -> list[tuple[Hashable, float]]:
         """The `top` most similar questions (id, score), best first; `skip` is a position to leave
-        out (the question itself)."""
+        out (the question itself), `before` a position from which on every question is left out."""
         sig = text if isinstance(text, Signature) else signature(text)
         if not sig.words or top <= 0 or not self._ids:
             return []
         cosine = self._cosines(sig)
         if skip is not None:
             cosine[skip] = 0.0
+        if before is not None:
+            cosine[max(0, before):] = 0.0
         candidates = np.flatnonzero(cosine > 0)
         if candidates.size > _RESCORE:
             part = np.argpartition(-cosine[candidates], _RESCORE - 1)[:_RESCORE]
@@ -189,7 +193,7 @@ class SimilarIndex:
 
 
 @lru_cache(maxsize=65536)
-def _compared(text: str) -> tuple[Signature, Mapping[str, float]]:
+def compared(text: str) -> tuple[Signature, Mapping[str, float]]:
     """A candidate's signature and word vector in one look-up by its text: a meeting's open
     questions are compared again with each new question, and hashing the text is cheaper than
     hashing its signature."""
@@ -213,7 +217,7 @@ def find_similar(
         return []
     cosines: list[tuple[float, int, Signature]] = []
     for pos, (_, ctext) in enumerate(candidates):
-        other, vector = _compared(ctext)
+        other, vector = compared(ctext)
         common = query.keys() & vector.keys()
         if common:
             cosines.append((sum(query[t] * vector[t] for t in common), pos, other))

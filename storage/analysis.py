@@ -66,6 +66,11 @@ class BulkAnalyzer(Protocol):
         """(id, id of the group's first member, similarity) per item, in input order."""
         ...
 
+    def propose(self, items: Sequence[tuple[int, str]], asking: Sequence[int]) -> dict[int, tuple[int, float]]:
+        """For each position in `asking`, the item before it in `items` that its text most resembles,
+        as (id, score), when one is similar enough to be proposed as a duplicate."""
+        ...
+
 
 class OneByOne:
     """Any analyzer as a `BulkAnalyzer`: one text at a time, duplicates only when the folded text is the same."""
@@ -79,6 +84,15 @@ class OneByOne:
     def group_duplicates(self, items: Sequence[tuple[int, str]]) -> list[tuple[int, int, float]]:
         first: dict[str, int] = {}
         return [(qid, first.setdefault(fold(text), qid), 1.0) for qid, text in items]
+
+    def propose(self, items: Sequence[tuple[int, str]], asking: Sequence[int]) -> dict[int, tuple[int, float]]:
+        found: dict[int, tuple[int, float]] = {}
+        for pos in asking:
+            similar = self.analyzer.find_similar(items[pos][1], items[:pos])
+            if similar:
+                best, score = similar[0]
+                found[pos] = (int(str(best)), float(score))
+        return found
 
 
 def bulk(analyzer: Analyzer) -> BulkAnalyzer:

@@ -137,6 +137,7 @@ class Question(Base):
               "resolved_at"),
         Index("ix_questions_proposed", "proposed_duplicate_of_id"),
         Index("ix_questions_created_cover", "created_at", "meeting_id", "status"),
+        Index("ix_questions_proposal_pending", "proposal_pending"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +160,8 @@ class Question(Base):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), index=True)
     proposed_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
     proposed_similarity: Mapped[float | None] = mapped_column(Float)
+    # Not yet compared with its meeting's open questions (storage.actions.proposals does it, in batches).
+    proposal_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16), default="received", index=True)
     status_note: Mapped[str | None] = mapped_column(Text)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)

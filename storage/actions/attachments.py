@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.actions.questions import find_by_idempotency_key, submit_question
+from storage.actions.questions import submit_question
 from storage.analysis import Analyzer
 from storage.errors import InvalidInput
 from storage.lookup import get_or_not_found
@@ -76,8 +76,6 @@ def submit_with_attachments(
     """
     if len(uploads) > MAX_PER_QUESTION:
         raise InvalidInput(f"Mỗi câu hỏi kèm tối đa {MAX_PER_QUESTION} tệp.", code="too_many_attachments")
-    if idempotency_key is not None and (existing := find_by_idempotency_key(session, idempotency_key)) is not None:
-        return existing
     with session.begin_nested():
         stored = submit_question(session, meeting_id=meeting_id, text=text, channel=channel, citizen_id=citizen_id,
                                  idempotency_key=idempotency_key, field=field, citizen_field=citizen_field,

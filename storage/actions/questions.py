@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from storage import lifecycle, workdays
 from storage.actions import notify
@@ -14,7 +14,7 @@ from storage.actions.outbox import notify_askers
 from storage.analysis import Analyzer, PlainAnalyzer
 from storage.clock import aware, utcnow
 from storage.errors import ForbiddenMove, IntakeClosed, InvalidInput, NotFound, StaleVersion
-from storage.lookup import get_or_not_found
+from storage.lookup import get_or_not_found, not_found
 from storage.models import Agency, Meeting, Question, StatusEvent, Unit
 from storage.queries.questions import duplicates_of
 from vntext import notices
@@ -105,27 +105,6 @@ def check_meeting_open(meeting: Meeting, now: datetime | None = None) -> None:
         raise IntakeClosed(f"Hội nghị «{meeting.title}» đã hết hạn nhận câu hỏi.")
 
 
-def _propose_duplicate(session: Session, analyzer: Analyzer, question: Question) -> None:
-    """Point a new question at the open question of its meeting it most resembles, if any."""
-    candidates = session.execute(
-        select(Question.id, Question.normalized_text)
-        .where(
-            Question.meeting_id == question.meeting_id,
-            Question.duplicate_of_id.is_(None),
-            Question.status.in_(lifecycle.OPEN_STATUSES),
-        )
-        .order_by(Question.id.desc())
-        .limit(2000)
-    ).all()
-    if not candidates:
-        return
-    similar = analyzer.find_similar(question.normalized_text, [(c.id, c.normalized_text) for c in candidates])
-    if similar:
-        best_id, score = similar[0]
-        question.proposed_duplicate_of_id = int(best_id)  # type: ignore[call-overload]
-        question.proposed_similarity = float(score)
-
-
 def submit_question(
     session: Session,
     *,
@@ -141,7 +120,8 @@ def submit_question(
     check_intake: bool = True,
     created_at: datetime | None = None,
 ) -> Question:
-    """Store a question (classified, with a proposed duplicate) and give it a ticket code.
+    """Store a question (classified; its proposed duplicate is looked for later, by
+    `proposals.propose_pending`) and give it a ticket code.
 
     `field` is a field confirmed by an organiser; `citizen_field` the one the citizen picked in the
     chat, kept as their choice: it leaves the question for review when it differs from the classifier's.
@@ -151,7 +131,10 @@ def submit_question(
     if idempotency_key is not None and (existing := find_by_idempotency_key(session, idempotency_key)) is not None:
         return existing
     cleaned = check_text(text)
-    meeting = get_or_not_found(session, Meeting, meeting_id)
+    # The unit comes with the meeting: the ticket's prefix is read from it.
+    meeting = session.get(Meeting, meeting_id, options=[joinedload(Meeting.unit)])
+    if meeting is None:
+        raise not_found(Meeting, meeting_id)
     if check_intake:
         check_meeting_open(meeting)
     analyzer = analyzer or PlainAnalyzer()
@@ -172,11 +155,11 @@ def submit_question(
         needs_review=field is None and (analysis.needs_review or (citizen_field or analysis.field) != analysis.field),
         status=lifecycle.RECEIVED,
         idempotency_key=idempotency_key,
+        proposal_pending=True,
     )
     if created_at is not None:
         question.created_at = created_at
         question.updated_at = created_at
-    _propose_duplicate(session, analyzer, question)
     try:
         with session.begin_nested():
             session.add(question)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from doithoai.config import Settings
 from harness.factories import make_citizen
-from storage.actions import questions
+from storage.actions import proposals, questions
 from storage.analysis import Analysis, PlainAnalyzer, fold
 from storage.db import session_scope
 from storage.models import Citizen, Meeting, Question
@@ -93,7 +93,11 @@ def post(client: TestClient, path: str, data: dict[str, Any] | None = None, **kw
 
 
 def ask(session: Session, meeting: Meeting, text: str, *, citizen: Citizen | None = None) -> Question:
-    """A citizen's question, classified by the keyword analyzer."""
+    """A citizen's question, classified by the keyword analyzer, and compared with the meeting's
+    open questions as the running system's next pass of proposals would."""
     citizen = citizen or make_citizen(session)
-    return questions.submit_question(session, meeting_id=meeting.id, text=text, channel=citizen.channel,
-                                     citizen_id=citizen.id, analyzer=KeywordAnalyzer())
+    question = questions.submit_question(session, meeting_id=meeting.id, text=text, channel=citizen.channel,
+                                         citizen_id=citizen.id, analyzer=KeywordAnalyzer())
+    proposals.propose_pending(session, KeywordAnalyzer())
+    session.refresh(question)
+    return question
