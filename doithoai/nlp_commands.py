@@ -242,7 +242,8 @@ def run_train(
     console.print(
         f"Đã huấn luyện trên {meta.get('examples')} câu ({len(extra)} câu sửa của cán bộ) "
         f"trong {meta.get('seconds')} giây; ngưỡng tự động chấp nhận {clf.auto_accept:.3f} "
-        f"(chọn trên {meta.get('dev_examples')} câu dev); đã lưu vào {path}."
+        f"(chọn trên dự đoán chéo của {meta.get('threshold_examples')} câu train và dev, mỗi câu do mô hình "
+        f"không học nó dự đoán); đã lưu vào {path}."
     )
     missing = meta.get("fields_without_examples") or []
     if missing:
@@ -379,7 +380,8 @@ def register(
             typer.Option("--with-corrections", help="Thêm các lĩnh vực do cán bộ sửa lại làm dữ liệu huấn luyện."),
         ] = False,
     ) -> None:
-        """Huấn luyện lại mô hình phân loại lĩnh vực trên tập train; chọn ngưỡng tự động chấp nhận trên dev."""
+        """Huấn luyện lại mô hình phân loại lĩnh vực trên tập train và dev; chọn ngưỡng tự động chấp nhận
+        trên dự đoán chéo."""
         run_train(model, fields, corpus, with_corrections, corrections)
 
     @app.command("eval")
