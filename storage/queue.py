@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, bindparam, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.db import is_postgres
@@ -60,15 +60,21 @@ def due_outbox(
     return list(session.scalars(_lockable(session, stmt)))
 
 
+# Asked in every conversation turn: built once (a statement object keeps its cache key).
+_CHAT_PENDING = (select(Outbox.id).where(Outbox.channel == bindparam("channel"), Outbox.chat_id == bindparam("chat_id"),
+                                         Outbox.status == "pending").limit(1))
+_CHAT_PENDING_BESIDES = _CHAT_PENDING.where(or_(Outbox.locked_by.is_(None), Outbox.locked_by != bindparam("besides")))
+
+
 def chat_has_pending(session: Session, channel: str, chat_id: str, *, besides: str | None = None) -> bool:
     """Whether a message to this chat is still waiting to go out (a new one must queue behind it).
 
     Rows held by the worker `besides` do not count: that worker sends a chat's messages in order.
     """
-    stmt = select(Outbox.id).where(Outbox.channel == channel, Outbox.chat_id == chat_id, Outbox.status == "pending")
-    if besides is not None:
-        stmt = stmt.where(or_(Outbox.locked_by.is_(None), Outbox.locked_by != besides))
-    return session.scalars(stmt.limit(1)).first() is not None
+    params = {"channel": channel, "chat_id": chat_id}
+    if besides is None:
+        return session.execute(_CHAT_PENDING, params).first() is not None
+    return session.execute(_CHAT_PENDING_BESIDES, {**params, "besides": besides}).first() is not None
 
 
 def pending_inbound(

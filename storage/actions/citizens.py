@@ -4,26 +4,54 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from storage.actions import conversations
 from storage.actions.erasure import erase_copies
 from storage.actions.rows import add_or_existing
 from storage.actions.webchat import erase_lines
 from storage.analysis import Analyzer
 from storage.clock import utcnow
+from storage.db import is_postgres
 from storage.lookup import get_or_not_found
-from storage.models import Citizen, Question, StatusEvent
+from storage.models import Citizen, Conversation, Question, StatusEvent
+
+_BY_KEY = select(Citizen).where(Citizen.channel == bindparam("channel"), Citizen.channel_user_id == bindparam("user"))
+_ITS_CONVERSATION = Conversation.citizen_id == Citizen.id
+# With the citizen, their conversation: in the same statement, as a turn reads both. On PostgreSQL
+# its row is locked as `conversations.load_conversation` locks it; PostgreSQL locks no row on the
+# nullable side of an outer join, so there a citizen without a conversation is read alone after.
+_WITH_CONVERSATION = {
+    False: select(Citizen, Conversation).outerjoin(Conversation, _ITS_CONVERSATION)
+    .where(Citizen.channel == bindparam("channel"), Citizen.channel_user_id == bindparam("user")),
+    True: select(Citizen, Conversation).join(Conversation, _ITS_CONVERSATION)
+    .where(Citizen.channel == bindparam("channel"), Citizen.channel_user_id == bindparam("user"))
+    .with_for_update(of=Conversation),
+}
 
 
 def get_or_create_citizen(session: Session, *, channel: str, channel_user_id: str, chat_id: str) -> Citizen:
-    stmt = select(Citizen).where(Citizen.channel == channel, Citizen.channel_user_id == channel_user_id)
-    citizen = session.scalars(stmt).first()
+    """The citizen writing from this channel account, created at first contact; the chat id kept current.
+
+    Their conversation is read in the same statement (locked on PostgreSQL) and left to
+    `conversations.load_conversation` in this transaction.
+    """
+    key = {"channel": channel, "user": channel_user_id}
+    row = session.execute(_WITH_CONVERSATION[is_postgres(session)], key).first()
+    citizen: Citizen | None = None
+    if row is not None:
+        citizen, conv = row
+        if conv is not None:
+            conversations.read_with_citizen(session, conv)
+    else:
+        citizen = session.scalars(_BY_KEY, key).first()
     if citizen is not None:
         if citizen.chat_id != chat_id:
             citizen.chat_id = chat_id
         return citizen
-    return add_or_existing(session, Citizen(channel=channel, channel_user_id=channel_user_id, chat_id=chat_id), stmt)
+    return add_or_existing(session, Citizen(channel=channel, channel_user_id=channel_user_id, chat_id=chat_id),
+                           _BY_KEY.params(key))
 
 
 def give_consent(session: Session, citizen_id: int) -> Citizen:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from storage import queue
 from storage.clock import utcnow
@@ -54,16 +56,36 @@ def hold(row: Outbox, worker: str, *, lease: timedelta = LEASE, now: datetime | 
     row.attempts = 1
 
 
+# Built once on the table (a statement object keeps its cache key): the worker runs them for every
+# batch it sends, in a transaction of their own, where no loaded row needs to follow them.
+_TABLE = cast(Table, Outbox.__table__)
+_RENEW = (update(_TABLE)
+          .where(_TABLE.c.id.in_(bindparam("ids", expanding=True)), _TABLE.c.locked_by == bindparam("worker"),
+                 _TABLE.c.status == "pending")
+          .values(locked_until=bindparam("until"))
+          .returning(_TABLE.c.id))
+_DELIVERED = (update(_TABLE)
+              .where(_TABLE.c.id.in_(bindparam("ids", expanding=True)), _TABLE.c.status != "sent")
+              .values(status="sent", delivered_at=bindparam("now"), locked_by=None, locked_until=None,
+                      last_error=None))
+
+
+def _before_update(session: Session, ids: Collection[int]) -> None:
+    """Before a statement on the table: what the session holds is written first, and rows of `ids`
+    it has loaded are read again after (as the ORM's own UPDATE would do)."""
+    session.flush()
+    for i in ids:
+        row = session.identity_map.get(identity_key(Outbox, i))
+        if row is not None:
+            session.expire(row)
+
+
 def renew(session: Session, ids: Collection[int], worker: str, *, lease: timedelta = LEASE) -> set[int]:
     """Extend `worker`'s leases on `ids`; the ids it still holds (a lost lease is not renewed)."""
     if not ids:
         return set()
-    result = session.execute(
-        update(Outbox)
-        .where(Outbox.id.in_(list(ids)), Outbox.locked_by == worker, Outbox.status == "pending")
-        .values(locked_until=utcnow() + lease)
-        .returning(Outbox.id)
-    )
+    _before_update(session, ids)
+    result = session.connection().execute(_RENEW, {"ids": list(ids), "worker": worker, "until": utcnow() + lease})
     return {int(i) for i in result.scalars()}
 
 
@@ -71,11 +93,8 @@ def mark_delivered(session: Session, ids: Collection[int]) -> None:
     """The platform accepted these messages (or the page showed them)."""
     if not ids:
         return
-    session.execute(
-        update(Outbox)
-        .where(Outbox.id.in_(list(ids)), Outbox.status != "sent")
-        .values(status="sent", delivered_at=utcnow(), locked_by=None, locked_until=None, last_error=None)
-    )
+    _before_update(session, ids)
+    session.connection().execute(_DELIVERED, {"ids": list(ids), "now": utcnow()})
 
 
 def _held(session: Session, outbox_id: int, worker: str | None) -> Outbox | None:

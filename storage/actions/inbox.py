@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, select, tuple_, update
+from sqlalchemy import Table, bindparam, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -47,6 +47,13 @@ def _insert_new(postgres: bool) -> Any:
             .returning(_TABLE.c.id, _TABLE.c.channel, _TABLE.c.update_id))
 
 
+# The statements of every message, built once: a statement object keeps its cache key, so the
+# compiled form is found again without building and hashing the statement each time.
+_INSERT_NEW = {postgres: _insert_new(postgres) for postgres in (False, True)}
+_CLAIM = (update(_TABLE).where(_TABLE.c.id == bindparam("inbound_id"), _TABLE.c.status == PENDING)
+          .values(status=bindparam("outcome"), handled_at=bindparam("now")).returning(_TABLE.c.id))
+
+
 def store(session: Session, updates: Sequence[NewUpdate]) -> list[tuple[int, bool]]:
     """Record a batch of updates; per update (its row id, True) when new, (the stored id, False) for a
     redelivery. One insert that skips the keys already stored (or stored concurrently), then one look-up
@@ -60,13 +67,14 @@ def store(session: Session, updates: Sequence[NewUpdate]) -> list[tuple[int, boo
               for (c, k), u in zip(keys, updates, strict=True)]
     # The rows go as parameters of one statement (not inlined into it), so its compiled form is
     # cached instead of compiled again for every batch.
-    inserted = {(c, k): int(i) for i, c, k in session.execute(_insert_new(is_postgres(session)), values)}
+    rows = session.connection().execute(_INSERT_NEW[is_postgres(session)], values)
+    inserted = {(c, k): int(i) for i, c, k in rows}
     missing = [key for key in keys if key not in inserted]
     known: dict[tuple[str, str], int] = {}
     if missing:
-        rows = session.execute(select(InboundUpdate.id, InboundUpdate.channel, InboundUpdate.update_id)
-                               .where(tuple_(InboundUpdate.channel, InboundUpdate.update_id).in_(missing)))
-        known = {(c, k): int(i) for i, c, k in rows}
+        found = session.execute(select(InboundUpdate.id, InboundUpdate.channel, InboundUpdate.update_id)
+                                .where(tuple_(InboundUpdate.channel, InboundUpdate.update_id).in_(missing)))
+        known = {(c, k): int(i) for i, c, k in found}
     out: list[tuple[int, bool]] = []
     first: set[tuple[str, str]] = set()
     for key in keys:
@@ -79,13 +87,8 @@ def store(session: Session, updates: Sequence[NewUpdate]) -> list[tuple[int, boo
 
 def claim(session: Session, inbound_id: int, *, outcome: str = HANDLED) -> bool:
     """Take the update for this transaction's turn; False when another turn already handled it."""
-    result = session.execute(
-        update(_TABLE)
-        .where(_TABLE.c.id == inbound_id, _TABLE.c.status == PENDING)
-        .values(status=outcome, handled_at=utcnow())
-        .returning(_TABLE.c.id)
-    )
-    return result.scalars().first() is not None
+    row = session.connection().execute(_CLAIM, {"inbound_id": inbound_id, "outcome": outcome, "now": utcnow()})
+    return row.first() is not None
 
 
 def replies_to(session: Session, inbound_id: int) -> list[Outbox]:

@@ -75,6 +75,12 @@ def notify_askers(
     return sent
 
 
+_TABLE = cast(Table, Outbox.__table__)
+_COLUMNS = tuple(c.key for c in _TABLE.columns if c.key != "id")
+# Built once (a statement object keeps its cache key).
+_INSERT_RETURNING_ID = insert(_TABLE).returning(_TABLE.c.id, _TABLE.c.idempotency_key)
+
+
 def enqueue_replies(
     session: Session,
     *,
@@ -109,10 +115,8 @@ def enqueue_replies(
         return rows
     # Written with one statement on the table, without the session's unit of work (a turn's
     # fixed cost); the rows returned are detached copies carrying their new ids.
-    table = cast(Table, Outbox.__table__)
-    values = [{c.key: getattr(row, c.key) for c in table.columns if c.key != "id"} for row in rows]
-    ids = {key: int(i) for i, key in session.execute(insert(table).returning(table.c.id, table.c.idempotency_key),
-                                                      values)}
+    values = [{key: getattr(row, key) for key in _COLUMNS} for row in rows]
+    ids = {key: int(i) for i, key in session.connection().execute(_INSERT_RETURNING_ID, values)}
     for row in rows:
         row.id = ids[row.idempotency_key]
     return rows

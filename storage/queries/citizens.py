@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Citizen, Conversation, Outbox, Question
@@ -17,14 +17,13 @@ def citizen_questions(session: Session, citizen_id: int) -> Sequence[Question]:
     ).all()
 
 
+_COUNT_SINCE = select(func.count()).where(Question.citizen_id == bindparam("citizen_id"),
+                                           Question.created_at >= bindparam("since"))
+
+
 def count_questions_since(session: Session, citizen_id: int, since: datetime) -> int:
     """How many questions a citizen sent since `since` (the flood limit)."""
-    return int(
-        session.scalar(
-            select(func.count()).where(Question.citizen_id == citizen_id, Question.created_at >= since)
-        )
-        or 0
-    )
+    return int(session.execute(_COUNT_SINCE, {"citizen_id": citizen_id, "since": since}).scalar() or 0)
 
 
 def web_messages(session: Session, chat_id: str, after_id: int = 0, limit: int = 50) -> Sequence[Outbox]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Row, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from storage import lifecycle
@@ -61,3 +62,18 @@ def pending_rating(session: Session, citizen_id: int, exclude: int | None = None
     if exclude is not None:
         stmt = stmt.where(Rating.question_id != exclude)
     return session.scalars(stmt).first()
+
+
+# `pending_rating` as the chat asks it in every turn: built once, two columns, no object loaded.
+_UNRATED = (select(Rating.question_id, Rating.asked_at).join(Question, Question.id == Rating.question_id)
+            .where(Rating.citizen_id == bindparam("citizen_id"), Rating.satisfied.is_(None),
+                   Question.status.in_(lifecycle.RATED_STATUSES))
+            .order_by(Rating.asked_at.desc(), Rating.id.desc()).limit(1))
+_UNRATED_OTHER = _UNRATED.where(Rating.question_id != bindparam("exclude"))
+
+
+def unrated(session: Session, citizen_id: int, exclude: int | None = None) -> Row[int, datetime] | None:
+    """(question_id, asked_at) of what `pending_rating` returns."""
+    if exclude is None:
+        return session.execute(_UNRATED, {"citizen_id": citizen_id}).first()
+    return session.execute(_UNRATED_OTHER, {"citizen_id": citizen_id, "exclude": exclude}).first()
