@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from sqlalchemy.orm import joinedload
+
 from bot import texts
 from bot.flow import commands, rating, states, transcript
 from bot.flow.inputs import sanitized
@@ -34,6 +36,7 @@ from storage.uploads import discard_upload
 from vntext import vn_int
 
 MAX_ATTACHMENTS = attachments.MAX_PER_QUESTION
+_WITH_UNIT = (joinedload(Meeting.unit),)
 WEB = "web"
 Handler = Callable[[Turn], str]
 
@@ -299,9 +302,13 @@ def store_question(turn: Turn, field: str) -> str:
     """Store the question (with its attachments) in this turn's transaction, then confirm."""
     text = "\n".join(turn.data.get("draft", [])).strip()
     seq = int(turn.data.get("seq", 0))
+    meeting_id = int(turn.data.get("meeting_id") or -1)
+    # Read here with its unit and kept referenced for the turn: storing the question and confirming
+    # it then find both in the session instead of reading them again.
+    held = turn.session.get(Meeting, meeting_id, options=_WITH_UNIT)
     try:
         question = attachments.submit_with_attachments(
-            turn.session, meeting_id=int(turn.data.get("meeting_id") or -1), text=text,
+            turn.session, meeting_id=meeting_id, text=text,
             channel=turn.citizen.channel, citizen_id=turn.citizen.id,
             uploads=[attachments.Upload.from_dict(a) for a in turn.data.get("attachments", [])],
             analyzer=Remembered(turn.analyzer, text, turn.data.get("analysis")),
@@ -316,7 +323,7 @@ def store_question(turn: Turn, field: str) -> str:
     except DomainError as exc:
         turn.say(exc.message)
         return states.ASKING_QUESTION
-    meeting = question.meeting
+    meeting = held if held is not None and held.id == question.meeting_id else question.meeting
     for key in ("draft", "draft_at", "analysis", "attachments"):
         turn.data.pop(key, None)
     turn.data["seq"] = seq + 1

@@ -22,10 +22,11 @@ MAX_REASON = ratings.MAX_REASON
 
 
 def _arrived_since_last_turn(turn: Turn) -> int | None:
-    pending = satisfaction.pending_rating(turn.session, turn.citizen.id)
-    if pending is None or pending.asked_at.timestamp() <= float(turn.data.get("at") or 0):
+    pending = satisfaction.unrated(turn.session, turn.citizen.id)
+    if pending is None:
         return None
-    return pending.question_id
+    question_id, asked_at = pending
+    return question_id if asked_at.timestamp() > float(turn.data.get("at") or 0) else None
 
 
 def free(turn: Turn, state: str) -> bool:
@@ -121,9 +122,9 @@ def _leave(turn: Turn, *, show: bool) -> str:
     resume = str(turn.data.pop("rating_resume", states.DONE))
     if resume not in states.ALL or resume in (states.RATING, states.RATING_REASON):
         resume = states.DONE
-    pending = satisfaction.pending_rating(turn.session, turn.citizen.id, exclude=int(done) if done else None)
-    if pending is not None and pending.asked_at.timestamp() > float(turn.data.get("at") or 0):
-        turn.data["rating_q"] = pending.question_id
+    pending = satisfaction.unrated(turn.session, turn.citizen.id, exclude=int(done) if done else None)
+    if pending is not None and pending[1].timestamp() > float(turn.data.get("at") or 0):
+        turn.data["rating_q"] = pending[0]
         turn.data["rating_resume"] = resume
         turn.send(prompt(turn, states.RATING))
         return states.RATING
