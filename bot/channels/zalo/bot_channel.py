@@ -26,6 +26,9 @@ from bot.messages import Incoming, Outgoing
 WEBHOOK_PATH = "/hooks/zalo"
 # The webhook request carries the secret given to setWebhook in this header (https://bot.zapps.me/docs/webhook/).
 SECRET_HEADER = "X-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
+SEND_CONCURRENCY = 8
+"""Sends to the Bot API inside the HTTP client at once."""
+
 log = logging.getLogger("doithoai.zalo")
 
 
@@ -181,12 +184,15 @@ class ZaloSender:
         self.client = client
         self.rate_per_second = rate_per_second
         self.rate_per_chat = rate_per_chat
+        # As for Telegram: a few sends inside httpx at once, the rest wait here, not in its pool.
+        self._slots = asyncio.Semaphore(SEND_CONCURRENCY)
 
     async def send(self, chat_id: str, out: Outgoing) -> None:
         text = render(out)
         try:
-            for part in chunks(text):
-                await self.client.send_message(chat_id, part)
+            async with self._slots:
+                for part in chunks(text):
+                    await self.client.send_message(chat_id, part)
         except ZaloError as exc:
             detail = f"{exc.message} (mã {exc.code})"
             if exc.too_many_requests:
