@@ -16,6 +16,7 @@ from storage.clock import utcnow
 from storage.db import is_postgres
 from storage.lookup import get_or_not_found
 from storage.models import Citizen, Conversation, Question, StatusEvent
+from storage.queries import satisfaction
 
 _BY_KEY = select(Citizen).where(Citizen.channel == bindparam("channel"), Citizen.channel_user_id == bindparam("user"))
 _ITS_CONVERSATION = Conversation.citizen_id == Citizen.id
@@ -23,9 +24,9 @@ _ITS_CONVERSATION = Conversation.citizen_id == Citizen.id
 # its row is locked as `conversations.load_conversation` locks it; PostgreSQL locks no row on the
 # nullable side of an outer join, so there a citizen without a conversation is read alone after.
 _WITH_CONVERSATION = {
-    False: select(Citizen, Conversation).outerjoin(Conversation, _ITS_CONVERSATION)
+    False: select(Citizen, Conversation, satisfaction.ANY_UNRATED).outerjoin(Conversation, _ITS_CONVERSATION)
     .where(Citizen.channel == bindparam("channel"), Citizen.channel_user_id == bindparam("user")),
-    True: select(Citizen, Conversation).join(Conversation, _ITS_CONVERSATION)
+    True: select(Citizen, Conversation, satisfaction.ANY_UNRATED).join(Conversation, _ITS_CONVERSATION)
     .where(Citizen.channel == bindparam("channel"), Citizen.channel_user_id == bindparam("user"))
     .with_for_update(of=Conversation),
 }
@@ -35,15 +36,18 @@ def get_or_create_citizen(session: Session, *, channel: str, channel_user_id: st
     """The citizen writing from this channel account, created at first contact; the chat id kept current.
 
     Their conversation is read in the same statement (locked on PostgreSQL) and left to
-    `conversations.load_conversation` in this transaction.
+    `conversations.load_conversation` in this transaction; so is whether an answer waits for their
+    rating (`satisfaction.unrated`).
     """
     key = {"channel": channel, "user": channel_user_id}
     row = session.execute(_WITH_CONVERSATION[is_postgres(session)], key).first()
     citizen: Citizen | None = None
     if row is not None:
-        citizen, conv = row
+        citizen, conv, any_unrated = row
         if conv is not None:
             conversations.read_with_citizen(session, conv)
+        if not any_unrated:
+            satisfaction.none_unrated(session, citizen.id)
     else:
         citizen = session.scalars(_BY_KEY, key).first()
     if citizen is not None:

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Row, bindparam, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, bindparam, case, event, exists, func, select
+from sqlalchemy.orm import Mapper, Session, object_session
 
 from storage import lifecycle
-from storage.models import Question, Rating
+from storage.models import Citizen, Question, Rating
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,31 @@ _UNRATED = (select(Rating.question_id, Rating.asked_at).join(Question, Question.
 _UNRATED_OTHER = _UNRATED.where(Rating.question_id != bindparam("exclude"))
 
 
+# Whether any answer waits for the citizen's rating, as a column of the statement that reads the
+# citizen at the start of a turn (`citizens.get_or_create_citizen`): most citizens have none, and
+# then the turn need not ask `unrated`.
+ANY_UNRATED = exists().where(Rating.citizen_id == Citizen.id, Rating.satisfied.is_(None)).correlate(Citizen)
+_NONE_UNRATED = "doithoai.none_unrated"
+
+
+def none_unrated(session: Session, citizen_id: int) -> None:
+    """`ANY_UNRATED` was false for this citizen in this transaction: `unrated` is None without asking,
+    until a rating is written in it (a rating only leaves the unrated otherwise)."""
+    session.info[_NONE_UNRATED] = (session.get_transaction(), citizen_id)
+
+
+@event.listens_for(Rating, "after_insert")
+def _rating_written(_mapper: Mapper[Rating], _connection: Any, rating: Rating) -> None:
+    session = object_session(rating)
+    if session is not None:
+        session.info.pop(_NONE_UNRATED, None)
+
+
 def unrated(session: Session, citizen_id: int, exclude: int | None = None) -> Row[int, datetime] | None:
     """(question_id, asked_at) of what `pending_rating` returns."""
+    known = session.info.get(_NONE_UNRATED)
+    if known is not None and known[0] is session.get_transaction() and known[1] == citizen_id:
+        return None
     if exclude is None:
         return session.execute(_UNRATED, {"citizen_id": citizen_id}).first()
     return session.execute(_UNRATED_OTHER, {"citizen_id": citizen_id, "exclude": exclude}).first()

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from harness.factories import ask, make_citizen, make_world
 from storage import lifecycle, queries
-from storage.actions import questions, ratings, replies
+from storage.actions import citizens, questions, ratings, replies
 from storage.analysis import PlainAnalyzer
 from storage.errors import ForbiddenMove, InvalidInput, NotFound
 from storage.models import Outbox, Question, Rating
@@ -110,3 +110,21 @@ def test_the_field_a_citizen_picks_is_no_confirmation(session: Session) -> None:
     everything = Reach.admin()
     assert queries.confirmed_examples(session, everything) == []
     assert queries.confirmed_examples(session, everything, corrections_only=True) == []
+
+
+def test_unrated_is_read_with_the_citizen_and_again_once_a_rating_is_written(session: Session) -> None:
+    w = make_world(session)
+    citizen = make_citizen(session, channel="telegram")  # read with none to rate
+    assert satisfaction.unrated(session, citizen.id) is None
+    q = ask(session, w.meeting_a, citizen=citizen)
+    questions.assign(session, q.id, w.agency_a.id, actor="org")
+    replies.reply(session, q.id, "Đường đã được sửa xong.", author="officer", status=lifecycle.RESOLVED)
+    # The rating written in this transaction is seen.
+    pending = satisfaction.unrated(session, citizen.id)
+    assert pending is not None and pending[0] == q.id
+    again = citizens.get_or_create_citizen(session, channel="telegram", channel_user_id=citizen.channel_user_id,
+                                           chat_id=citizen.chat_id)
+    assert satisfaction.unrated(session, again.id) == pending
+    assert satisfaction.unrated(session, again.id, exclude=q.id) is None
+    ratings.rate(session, q.id, citizen_id=citizen.id, satisfied=True)
+    assert satisfaction.unrated(session, citizen.id) is None
