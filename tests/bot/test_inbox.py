@@ -120,3 +120,27 @@ def test_one_update_delivered_many_times_at_once_is_handled_once_on_postgresql(
     assert "Mã số" in c.text
     with pg_ctx.transaction() as s:
         assert s.scalars(select(Question.original_text)).all() == [text]
+
+
+def test_messages_of_one_citizen_handled_at_once_each_see_the_last_on_postgresql(pg_ctx: BotTestContext) -> None:
+    """Eight pieces of a question sent at once: each turn waits for the conversation the one before
+    it saved (the row is locked as the citizen is read), so no piece of the draft is lost."""
+    c = Citizen(pg_ctx, "pieces")
+    c.say("/start m_MA")
+    c.press("Hỏi ẩn danh")
+    n = 8
+    barrier = threading.Barrier(n)
+
+    def deliver(i: int) -> list[Outgoing]:
+        inc = messages.text_incoming("telegram", c.user, c.user, f"Ý {i}: đường ấp {i} hư", f"piece-{i}")
+        barrier.wait()
+        return service.process(pg_ctx, inc)
+
+    with ThreadPoolExecutor(n) as pool:
+        list(pool.map(deliver, range(n)))
+    c.say("/gui")
+    c.say("1")
+    assert "Mã số" in c.text
+    with pg_ctx.transaction() as s:
+        (stored,) = s.scalars(select(Question.original_text)).all()
+    assert sorted(stored.split("\n")) == sorted(f"Ý {i}: đường ấp {i} hư" for i in range(n))
