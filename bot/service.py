@@ -16,8 +16,10 @@ import asyncio
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -40,6 +42,9 @@ log = logging.getLogger("doithoai.bot")
 REPLY_WAIT_SECONDS = 10.0
 # Updates being handled in this process right now: `resume` leaves them alone.
 _in_hand: set[int] = set()
+# SQLite takes one writer at a time: its turns run one after another on one thread, instead of
+# threads that each wait for the writer and hand it over to the next.
+_sqlite_turns = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-turns")
 
 
 class NotStored(Exception):
@@ -178,7 +183,11 @@ async def handle_stored(ctx: BotHost, item: Stored, *, answered_inline: bool = F
     """
     _in_hand.add(item.inbound_id)
     try:
-        result = await asyncio.to_thread(process_stored, ctx, item, answered_inline=answered_inline)
+        if _sqlite(ctx):
+            result = await asyncio.get_running_loop().run_in_executor(
+                _sqlite_turns, partial(process_stored, ctx, item, answered_inline=answered_inline))
+        else:
+            result = await asyncio.to_thread(process_stored, ctx, item, answered_inline=answered_inline)
     finally:
         _in_hand.discard(item.inbound_id)
     worker = local_worker(ctx)
