@@ -42,9 +42,12 @@ log = logging.getLogger("doithoai.bot")
 REPLY_WAIT_SECONDS = 10.0
 # Updates being handled in this process right now: `resume` leaves them alone.
 _in_hand: set[int] = set()
-# SQLite takes one writer at a time: its turns run one after another on one thread, instead of
-# threads that each wait for the writer and hand it over to the next.
+# Turns run on threads of their own, beside the event loop. SQLite takes one writer at a time:
+# its turns run one after another on one thread, instead of threads that each wait for the writer
+# and hand it over to the next. On PostgreSQL two threads let one turn compute while the other
+# waits for the server; more only contend for the interpreter (measured with 2, 3 and 6).
 _sqlite_turns = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-turns")
+_turns = ThreadPoolExecutor(max_workers=2, thread_name_prefix="turns")
 
 
 class NotStored(Exception):
@@ -183,11 +186,9 @@ async def handle_stored(ctx: BotHost, item: Stored, *, answered_inline: bool = F
     """
     _in_hand.add(item.inbound_id)
     try:
-        if _sqlite(ctx):
-            result = await asyncio.get_running_loop().run_in_executor(
-                _sqlite_turns, partial(process_stored, ctx, item, answered_inline=answered_inline))
-        else:
-            result = await asyncio.to_thread(process_stored, ctx, item, answered_inline=answered_inline)
+        result = await asyncio.get_running_loop().run_in_executor(
+            _sqlite_turns if _sqlite(ctx) else _turns,
+            partial(process_stored, ctx, item, answered_inline=answered_inline))
     finally:
         _in_hand.discard(item.inbound_id)
     worker = local_worker(ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,15 @@ def normalise_url(url: str) -> str:
     return url
 
 
+@lru_cache(maxsize=64)
+def _url_is_postgres(url: str) -> bool:
+    return make_url(normalise_url(url)).get_backend_name() == "postgresql"
+
+
 def is_postgres(target: Engine | Connection | Session | str) -> bool:
     """Whether an engine, connection, session or database URL speaks PostgreSQL (else: SQLite)."""
     if isinstance(target, str):
-        return make_url(normalise_url(target)).get_backend_name() == "postgresql"
+        return _url_is_postgres(target)
     bind = target.get_bind() if isinstance(target, Session) else target
     return bind.dialect.name == "postgresql"
 
