@@ -88,7 +88,7 @@ def propose_once(ctx: Services) -> int:
     take turns (`bot.retry`), so the bots' turns are not refused while a batch is written."""
     def batch() -> int:
         with ctx.transaction() as session:
-            return proposals.propose_pending(session, ctx.analyzer)
+            return proposals.propose_pending(session, ctx.analyzer, limit=proposals.BATCH)
 
     done = 0
     while (n := retrying(batch, sqlite=not is_postgres(ctx.settings.database_url))) > 0:

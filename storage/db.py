@@ -36,6 +36,17 @@ def is_postgres(target: Engine | Connection | Session | str) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def remember(session: Session, key: str, value: Any) -> None:
+    """Keep `value` under `key` for the rest of the session's current transaction (`recall`)."""
+    session.info[key] = (session.get_transaction(), value)
+
+
+def recall(session: Session, key: str, *, forget: bool = False) -> Any:
+    """What `remember` kept under `key` in this same transaction, else None; `forget` drops it."""
+    kept = session.info.pop(key, None) if forget else session.info.get(key)
+    return kept[1] if kept is not None and kept[0] is session.get_transaction() else None
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")

@@ -10,7 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.actions.rows import add_or_existing
 from storage.clock import utcnow
-from storage.db import is_postgres
+from storage.db import is_postgres, recall, remember
 from storage.models import Conversation
 
 _TABLE = cast(Table, Conversation.__table__)
@@ -26,14 +26,14 @@ _READ_WITH_CITIZEN = "doithoai.conversation"
 
 def read_with_citizen(session: Session, conv: Conversation) -> None:
     """`conv` was read, locked on PostgreSQL, in this transaction: `load_conversation` need not read it again."""
-    session.info[_READ_WITH_CITIZEN] = (session.get_transaction(), conv)
+    remember(session, _READ_WITH_CITIZEN, conv)
 
 
 def load_conversation(session: Session, citizen_id: int, initial_state: str) -> Conversation:
     """The citizen's conversation, locked for this transaction on PostgreSQL; created when missing."""
-    read = session.info.pop(_READ_WITH_CITIZEN, None)
-    if read is not None and read[0] is session.get_transaction() and read[1].citizen_id == citizen_id:
-        return cast(Conversation, read[1])
+    read = recall(session, _READ_WITH_CITIZEN, forget=True)
+    if read is not None and read.citizen_id == citizen_id:
+        return cast(Conversation, read)
     stmt = _BY_CITIZEN_LOCKED if is_postgres(session) else _BY_CITIZEN
     conv = session.scalars(stmt, {"citizen_id": citizen_id}).first()
     if conv is not None:

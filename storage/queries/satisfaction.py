@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, event, exists, func, select
+from sqlalchemy import Row, Select, bindparam, case, event, exists, func, select
 from sqlalchemy.orm import Mapper, Session, object_session
 
 from storage import lifecycle
+from storage.db import recall, remember
 from storage.models import Citizen, Question, Rating
 
 
@@ -54,23 +55,29 @@ def rating_counts(session: Session, question_ids: Iterable[int]) -> dict[int, Ra
     return out
 
 
-def pending_rating(session: Session, citizen_id: int, exclude: int | None = None) -> Rating | None:
-    """The newest answer this citizen was asked to rate and has not, while its question still stands."""
-    stmt = (select(Rating).join(Question, Question.id == Rating.question_id)
-            .where(Rating.citizen_id == citizen_id, Rating.satisfied.is_(None),
-                   Question.status.in_(lifecycle.RATED_STATUSES))
-            .order_by(Rating.asked_at.desc(), Rating.id.desc()))
-    if exclude is not None:
-        stmt = stmt.where(Rating.question_id != exclude)
-    return session.scalars(stmt).first()
-
-
-# `pending_rating` as the chat asks it in every turn: built once, two columns, no object loaded.
-_UNRATED = (select(Rating.question_id, Rating.asked_at).join(Question, Question.id == Rating.question_id)
+def _newest_unrated(*columns: Any) -> Select[Any]:
+    """The newest answer a citizen (`citizen_id`) was asked to rate and has not, while its question still stands."""
+    return (select(*columns).join(Question, Question.id == Rating.question_id)
             .where(Rating.citizen_id == bindparam("citizen_id"), Rating.satisfied.is_(None),
                    Question.status.in_(lifecycle.RATED_STATUSES))
             .order_by(Rating.asked_at.desc(), Rating.id.desc()).limit(1))
-_UNRATED_OTHER = _UNRATED.where(Rating.question_id != bindparam("exclude"))
+
+
+def _besides(stmt: Select[Any]) -> Select[Any]:
+    return stmt.where(Rating.question_id != bindparam("exclude"))
+
+
+# Built once: `unrated` is asked in every turn, with two columns and no object loaded.
+_PENDING = _newest_unrated(Rating)
+_UNRATED = _newest_unrated(Rating.question_id, Rating.asked_at)
+_PENDING_OTHER, _UNRATED_OTHER = _besides(_PENDING), _besides(_UNRATED)
+
+
+def pending_rating(session: Session, citizen_id: int, exclude: int | None = None) -> Rating | None:
+    """The newest answer this citizen was asked to rate and has not, while its question still stands."""
+    if exclude is None:
+        return session.scalars(_PENDING, {"citizen_id": citizen_id}).first()
+    return session.scalars(_PENDING_OTHER, {"citizen_id": citizen_id, "exclude": exclude}).first()
 
 
 # Whether any answer waits for the citizen's rating, as a column of the statement that reads the
@@ -83,7 +90,7 @@ _NONE_UNRATED = "doithoai.none_unrated"
 def none_unrated(session: Session, citizen_id: int) -> None:
     """`ANY_UNRATED` was false for this citizen in this transaction: `unrated` is None without asking,
     until a rating is written in it (a rating only leaves the unrated otherwise)."""
-    session.info[_NONE_UNRATED] = (session.get_transaction(), citizen_id)
+    remember(session, _NONE_UNRATED, citizen_id)
 
 
 @event.listens_for(Rating, "after_insert")
@@ -95,8 +102,7 @@ def _rating_written(_mapper: Mapper[Rating], _connection: Any, rating: Rating) -
 
 def unrated(session: Session, citizen_id: int, exclude: int | None = None) -> Row[int, datetime] | None:
     """(question_id, asked_at) of what `pending_rating` returns."""
-    known = session.info.get(_NONE_UNRATED)
-    if known is not None and known[0] is session.get_transaction() and known[1] == citizen_id:
+    if recall(session, _NONE_UNRATED) == citizen_id:
         return None
     if exclude is None:
         return session.execute(_UNRATED, {"citizen_id": citizen_id}).first()
